@@ -1,0 +1,81 @@
+// zerotask::Client: submits calls to a broker and gets their results.
+//
+// A Client owns one I/O thread, the only thread that touches its sockets (a DEALER
+// to the broker's request endpoint, and a SUB to the event endpoint opened the first
+// time a progress callback is set). Every public member function is thread-safe:
+// one Client may be shared by many threads, with thousands of calls and futures in
+// flight over its one connection.
+//
+//   zerotask::Client client("tcp://127.0.0.1:5555");
+//   zerotask::json sum = client.call("add", 5, 6);          // 11
+//   zerotask::TaskFuture task = client.submit("sleep", 500);
+//   task.wait(std::chrono::seconds(2));
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "zerotask/errors.hpp"
+#include "zerotask/json_rpc.hpp"
+#include "zerotask/task_future.hpp"
+
+namespace zerotask {
+
+struct ClientOptions {
+  std::string event_endpoint;  // empty: the broker endpoint's port + 1
+  // How long a request may wait for a connection to the broker before it fails
+  // with BrokerUnreachable.
+  std::chrono::milliseconds connect_timeout{3000};
+  // Default deadline of call(); CallOptions::timeout overrides it per call.
+  std::chrono::milliseconds call_timeout{30000};
+};
+
+struct CallOptions {
+  std::chrono::milliseconds timeout{0};  // 0: ClientOptions::call_timeout
+  bool require_node = false;  // fail with ProtocolError(kNoNode) at once if no node serves it
+};
+
+struct SubmitOptions {
+  bool require_node = false;
+};
+
+class Client {
+ public:
+  explicit Client(std::string broker_endpoint, ClientOptions options = {});
+  ~Client();
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  // Runs `function` with the arguments as its params array and returns its result.
+  // Throws TaskFailed, TimedOut, Cancelled, ProtocolError or BrokerUnreachable.
+  template <class... Args>
+  json call(const std::string& function, Args&&... args) {
+    return call_params(function, json::array({json(std::forward<Args>(args))...}));
+  }
+  json call_params(const std::string& function, json params, CallOptions options = {});
+
+  // Enqueues `function` and returns at once; the future follows the task.
+  template <class... Args>
+  TaskFuture submit(const std::string& function, Args&&... args) {
+    return submit_params(function, json::array({json(std::forward<Args>(args))...}));
+  }
+  TaskFuture submit_params(const std::string& function, json params, SubmitOptions options = {});
+
+  // A future for a task submitted elsewhere (by id).
+  TaskFuture attach(const std::string& task_id);
+
+  // Sends any JSON-RPC request (task.get, broker.stats, ...) and returns its result;
+  // a JSON-RPC error is thrown as ProtocolError.
+  json request(const std::string& method, json params = nullptr,
+               std::chrono::milliseconds timeout = std::chrono::milliseconds(0));
+
+  const std::string& broker_endpoint() const;
+
+ private:
+  class Impl;
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace zerotask

@@ -1,0 +1,47 @@
+// zerotask::TaskFuture: a handle on one submitted task. Copies share the same task.
+// All member functions are thread-safe. Valid as long as the Client that made it
+// (a future used after its Client is destroyed throws BrokerUnreachable).
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <future>
+#include <memory>
+#include <string>
+
+#include "zerotask/json_rpc.hpp"
+#include "zerotask/task_state.hpp"
+
+namespace zerotask {
+
+namespace detail {
+class FutureState;
+}
+
+class TaskFuture {
+ public:
+  explicit TaskFuture(std::shared_ptr<detail::FutureState> state);
+
+  // The task id; blocks until the broker has acknowledged the submission and throws
+  // (ProtocolError, BrokerUnreachable) if it refused it.
+  const std::string& id() const;
+  // Asks the broker for the task's current state.
+  TaskState status() const;
+  // Blocks until the task is final or `timeout` passes; true if final.
+  bool wait(std::chrono::milliseconds timeout) const;
+  // Blocks until final and returns the result, or throws TaskFailed / Cancelled.
+  json result() const;
+  // Cancels the task if it has not started; throws ProtocolError(kNotCancellable)
+  // otherwise.
+  void cancel() const;
+  // `callback` runs on the client's I/O thread for every progress report published
+  // for this task from now on; keep it short.
+  void on_progress(std::function<void(const json& progress)> callback) const;
+  // A std::shared_future that becomes ready with the result (or the exception).
+  std::shared_future<json> as_std_future() const;
+
+ private:
+  std::shared_ptr<detail::FutureState> state_;
+};
+
+}  // namespace zerotask

@@ -1,0 +1,60 @@
+#include "zerotask/rpc_error.hpp"
+
+namespace zerotask::params {
+namespace {
+
+const json kEmptyObject = json::object();
+
+[[noreturn]] void invalid(std::string_view key, std::string_view what) {
+  throw RpcError(rpc::kInvalidParams, std::string(key) + " " + std::string(what));
+}
+
+const json* field(const json& object, std::string_view key) {
+  auto it = object.find(key);
+  if (it == object.end() || it->is_null()) return nullptr;
+  return &*it;
+}
+
+}  // namespace
+
+const json& object(const json& params) {
+  if (params.is_null()) return kEmptyObject;
+  if (!params.is_object()) throw RpcError(rpc::kInvalidParams, "params must be an object");
+  return params;
+}
+
+std::string required_string(const json& object, std::string_view key) {
+  auto value = optional_string(object, key);
+  if (!value) invalid(key, "is required");
+  return *value;
+}
+
+std::optional<std::string> optional_string(const json& object, std::string_view key) {
+  const json* value = field(object, key);
+  if (!value) return std::nullopt;
+  if (!value->is_string()) invalid(key, "must be a string");
+  return value->get<std::string>();
+}
+
+std::int64_t integer(const json& object, std::string_view key, std::int64_t fallback, std::int64_t min,
+                     std::int64_t max) {
+  const json* value = field(object, key);
+  if (!value) return fallback;
+  if (!value->is_number_integer()) invalid(key, "must be an integer");
+  auto number = value->is_number_unsigned() && value->get<std::uint64_t>() > static_cast<std::uint64_t>(max)
+                    ? max + 1
+                    : value->get<std::int64_t>();
+  if (number < min || number > max) {
+    invalid(key, "must be between " + std::to_string(min) + " and " + std::to_string(max));
+  }
+  return number;
+}
+
+bool boolean(const json& object, std::string_view key, bool fallback) {
+  const json* value = field(object, key);
+  if (!value) return fallback;
+  if (!value->is_boolean()) invalid(key, "must be true or false");
+  return value->get<bool>();
+}
+
+}  // namespace zerotask::params

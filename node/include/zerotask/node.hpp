@@ -1,0 +1,78 @@
+// zerotask::Node: serves registered functions to a broker.
+//
+// A Node owns one I/O thread (the only thread that touches its sockets: a DEALER to
+// the broker's request endpoint and a SUB to its event endpoint) and `threads`
+// worker threads that run the functions. register_function() is called before
+// run(); run() blocks the calling thread until stop() is called from any thread
+// (stop() is thread-safe). See docs/PROTOCOL.md, section 5, for what goes on the wire.
+//
+//   zerotask::Node node({.broker_endpoint = "tcp://127.0.0.1:5555"});
+//   node.register_function("add", [](const zerotask::json& p, zerotask::TaskContext&) {
+//     return p.at(0).get<long>() + p.at(1).get<long>();
+//   });
+//   node.run();
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <stop_token>
+#include <string>
+
+#include "zerotask/json_rpc.hpp"
+
+namespace zerotask {
+
+struct NodeConfig {
+  std::string broker_endpoint = "tcp://127.0.0.1:5555";
+  std::string event_endpoint;  // empty: the broker endpoint's port + 1
+  unsigned threads = 0;        // worker threads; 0: std::thread::hardware_concurrency()
+  std::string name;            // empty: "<hostname>-<pid>-<random>"
+  std::chrono::milliseconds heartbeat_interval{1000};
+  std::chrono::milliseconds shutdown_grace{10000};  // how long stop() lets running tasks finish
+};
+
+// What a running function may know and do. Valid only during the call; safe to use
+// from the worker thread that runs the function.
+class TaskContext {
+ public:
+  virtual ~TaskContext() = default;
+  virtual const std::string& task_id() const = 0;
+  virtual int attempt() const = 0;
+  // Sends `progress` (any JSON) to the broker, which stores it and publishes it on
+  // task.<id>. Cheap; safe to call often.
+  virtual void report_progress(json progress) = 0;
+  // Fires when the node is stopping past its grace period; long functions should
+  // check it and return early.
+  virtual std::stop_token stop_token() const = 0;
+};
+
+// A function's result is any JSON; a thrown exception becomes a task_failed error
+// carrying the exception's what() and its type.
+using TaskFunction = std::function<json(const json& params, TaskContext& context)>;
+
+class Node {
+ public:
+  explicit Node(NodeConfig config);
+  ~Node();
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+
+  // Registers `function` under `name`, replacing an earlier one. Before run() only.
+  void register_function(std::string name, TaskFunction function);
+  void register_function(std::string name, std::function<json(const json& params)> function);
+
+  // Connects, says hello, serves until stop(), then stops pulling, lets running
+  // tasks finish within shutdown_grace, hands back the rest and says goodbye.
+  void run();
+  // Thread-safe; returns at once. run() returns once the shutdown is done.
+  void stop();
+
+  const std::string& name() const;
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace zerotask

@@ -1,0 +1,55 @@
+// Helpers shared by the test suites: endpoints that do not collide, waiting with a
+// deadline, and child processes that are always reaped.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <string>
+#include <sys/types.h>
+#include <vector>
+
+namespace zerotask::testing {
+
+// A TCP port that was free a moment ago on 127.0.0.1, with the port after it free
+// too (the default event endpoint is port + 1).
+int free_port_pair();
+
+// "tcp://127.0.0.1:<port>" for a fresh free port pair.
+std::string free_tcp_endpoint();
+
+// Polls `condition` every few milliseconds until it is true or `timeout` passes.
+bool wait_until(const std::function<bool()>& condition,
+                std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
+// The build's bin directory (where broker, node, zt and zt-bench are).
+std::string bin_dir();
+
+// A child process that is killed and reaped when the object goes away.
+class ChildProcess {
+ public:
+  ChildProcess(const std::string& program, const std::vector<std::string>& args);
+  ~ChildProcess();
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+
+  pid_t pid() const { return pid_; }
+  void signal(int signo);
+  // The exit status (as from waitpid) once the process ends, or -1 on timeout.
+  int wait(std::chrono::milliseconds timeout);
+  bool running();
+
+ private:
+  pid_t pid_ = -1;
+  bool reaped_ = false;
+};
+
+// Runs a program to its end and captures stdout and the exit code; kills it after
+// `timeout` (then exit_code is -1).
+struct CommandResult {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr together
+};
+CommandResult run_command(const std::string& program, const std::vector<std::string>& args,
+                          std::chrono::milliseconds timeout = std::chrono::seconds(20));
+
+}  // namespace zerotask::testing
