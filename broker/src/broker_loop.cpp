@@ -1,0 +1,158 @@
+#include "broker_loop.hpp"
+
+#include <random>
+
+#include "zerotask/endpoint.hpp"
+#include "zerotask/log.hpp"
+#include "zerotask/socket_options.hpp"
+
+namespace zerotask::broker {
+namespace {
+
+// Messages read per turn before the loop lets timers and sends run.
+constexpr int kMaxReadsPerTurn = 2000;
+
+std::unique_ptr<TaskStore> open_store(const std::string& name) {
+  if (name == "memory") return std::make_unique<MemoryTaskStore>();
+  throw std::invalid_argument("unknown store '" + name + "': this version has only 'memory'");
+}
+
+std::string event_endpoint_of(const BrokerConfig& config) {
+  if (!config.event_endpoint.empty()) return config.event_endpoint;
+  auto derived = default_event_endpoint(config.endpoint);
+  if (!derived) throw std::invalid_argument("cannot derive an event endpoint from " + config.endpoint);
+  return *derived;
+}
+
+}  // namespace
+
+std::string make_epoch() {
+  std::random_device device;
+  std::uint64_t value = (static_cast<std::uint64_t>(device()) << 32) ^ device();
+  return format_task_id(value);
+}
+
+BrokerLoop::BrokerLoop(const BrokerConfig& config, std::map<std::string, BrokerMethod, std::less<>> custom_methods)
+    : config_(config),
+      context_(1),
+      router_(context_, zmq::socket_type::router),
+      events_(context_, zmq::socket_type::xpub),
+      store_(open_store(config.store)),
+      scheduler_(*store_, outbox_,
+                 SchedulerConfig{make_epoch(), config.heartbeat_interval, 3, config.keep_finished},
+                 std::chrono::steady_clock::now()),
+      handler_(scheduler_, outbox_, config.max_depth, std::move(custom_methods)) {
+  SocketLimits limits;
+  limits.max_message_bytes = config.max_message_bytes;
+  apply_socket_limits(router_, limits);
+  apply_socket_limits(events_, limits);
+  router_.set(zmq::sockopt::router_mandatory, true);
+}
+
+void BrokerLoop::request_stop() {
+  stopping_.store(true);
+  wakeup_.notify();
+}
+
+void BrokerLoop::run() {
+  std::string event_endpoint = event_endpoint_of(config_);
+  router_.bind(config_.endpoint);
+  events_.bind(event_endpoint);
+  log(LogLevel::Info, "broker",
+      "serving requests on " + config_.endpoint + ", events on " + event_endpoint + ", store " +
+          std::string(store_->name()) + ", epoch " + scheduler_.epoch());
+  outbox_.publish("broker", json{{"event", "started"}, {"epoch", scheduler_.epoch()}});
+  std::vector<zmq::pollitem_t> items = {{router_.handle(), 0, ZMQ_POLLIN, 0},
+                                        {events_.handle(), 0, ZMQ_POLLIN, 0},
+                                        {nullptr, wakeup_.fd(), ZMQ_POLLIN, 0}};
+  while (!stopping_.load()) {
+    auto now = std::chrono::steady_clock::now();
+    auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(scheduler_.next_deadline() - now);
+    try {
+      zmq::poll(items, std::max(wait, std::chrono::milliseconds(0)));
+    } catch (const zmq::error_t& error) {
+      if (error.num() != EINTR) throw;
+    }
+    now = std::chrono::steady_clock::now();
+    if (items[2].revents & ZMQ_POLLIN) wakeup_.clear();
+    if (items[1].revents & ZMQ_POLLIN) read_subscriptions();
+    if (items[0].revents & ZMQ_POLLIN) read_requests(now);
+    scheduler_.tick(now);
+    scheduler_.dispatch();
+    flush();
+  }
+  outbox_.publish("broker", json{{"event", "stopping"}, {"epoch", scheduler_.epoch()}});
+  flush();
+  log(LogLevel::Info, "broker", "stopped");
+}
+
+void BrokerLoop::read_requests(SteadyTime now) {
+  std::vector<zmq::message_t> frames;
+  for (int read = 0; read < kMaxReadsPerTurn; ++read) {
+    frames.clear();
+    zmq::message_t frame;
+    if (!router_.recv(frame, zmq::recv_flags::dontwait)) return;
+    frames.push_back(std::move(frame));
+    while (frames.back().more()) {
+      zmq::message_t next;
+      if (!router_.recv(next, zmq::recv_flags::none)) break;
+      frames.push_back(std::move(next));
+    }
+    if (frames.size() < 2) continue;
+    Envelope envelope;
+    bool valid = true;
+    for (std::size_t i = 0; i + 1 < frames.size() && valid; ++i) valid = envelope.append_frame(frames[i].to_string_view());
+    if (!valid) {
+      log(LogLevel::Warn, "broker", "dropped a message with an envelope frame over 255 bytes");
+      continue;
+    }
+    handler_.handle_frame(envelope, frames.back().to_string_view(), now);
+  }
+}
+
+void BrokerLoop::read_subscriptions() {
+  zmq::message_t message;
+  while (events_.recv(message, zmq::recv_flags::dontwait)) {
+    auto data = message.to_string_view();
+    if (data.empty()) continue;
+    std::string prefix(data.substr(1));
+    if (data[0] == 1) {
+      outbox_.subscribe(std::move(prefix));
+    } else if (data[0] == 0) {
+      outbox_.unsubscribe(prefix);
+    }
+  }
+}
+
+void BrokerLoop::flush() {
+  if (!store_->commit()) log(LogLevel::Error, "broker", "the store failed to commit");
+  for (auto& message : outbox_.take_messages()) send_message(message);
+  for (auto& event : outbox_.take_events()) {
+    try {
+      if (events_.send(zmq::buffer(event.topic), zmq::send_flags::sndmore | zmq::send_flags::dontwait)) {
+        events_.send(zmq::buffer(event.body), zmq::send_flags::dontwait);
+      }
+    } catch (const zmq::error_t& error) {
+      log(LogLevel::Warn, "broker", std::string("event dropped: ") + error.what());
+    }
+  }
+}
+
+void BrokerLoop::send_message(OutgoingMessage& message) {
+  auto frames = message.to.frames();
+  try {
+    for (auto frame : frames) {
+      if (!router_.send(zmq::buffer(frame.data(), frame.size()), zmq::send_flags::sndmore | zmq::send_flags::dontwait)) {
+        log(LogLevel::Warn, "broker", "a peer is not reading; reply dropped");
+        return;
+      }
+    }
+    router_.send(zmq::buffer(message.body), zmq::send_flags::dontwait);
+  } catch (const zmq::error_t& error) {
+    if (error.num() != EHOSTUNREACH) throw;
+    // The peer is gone. If it was a node, what it held goes back to the queue.
+    scheduler_.bye(std::string(message.to.routing_id()), "disconnected");
+  }
+}
+
+}  // namespace zerotask::broker

@@ -1,0 +1,27 @@
+// MemoryTaskStore: task records in a hash table, gone when the process ends
+// (`--store memory`). Records are changed in place, so mark_changed() and commit()
+// have nothing to write. Loop thread only.
+#pragma once
+
+#include <unordered_map>
+
+#include "task_store.hpp"
+
+namespace zerotask::broker {
+
+class MemoryTaskStore final : public TaskStore {
+ public:
+  std::string_view name() const override { return "memory"; }
+  TaskRecord& insert(TaskRecord record) override;
+  TaskRecord* find(TaskId id) override;
+  void mark_changed(const TaskRecord&) override {}
+  void erase(TaskId id) override { records_.erase(id); }
+  TaskPage list(const TaskQuery& query) const override;
+  bool commit() override { return true; }
+  std::size_t size() const override { return records_.size(); }
+
+ private:
+  std::unordered_map<TaskId, TaskRecord> records_;
+};
+
+}  // namespace zerotask::broker

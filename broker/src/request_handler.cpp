@@ -1,0 +1,275 @@
+#include "request_handler.hpp"
+
+#include <array>
+
+#include "zerotask/log.hpp"
+#include "zerotask/rpc_error.hpp"
+#include "zerotask/version.hpp"
+
+namespace zerotask::broker {
+namespace {
+
+constexpr std::size_t kMaxNameBytes = 128;
+constexpr std::size_t kMaxSubmitMany = 10000;
+constexpr std::int64_t kMaxSlots = 100000;
+constexpr std::int64_t kMaxWaitMs = 3600 * 1000;
+constexpr std::array<std::string_view, 4> kBuiltinBrokerMethods = {"broker.ping", "broker.stats",
+                                                                   "broker.functions", "broker.nodes"};
+
+bool is_reserved(std::string_view method) {
+  return method.starts_with("task.") || method.starts_with("node.") || method.starts_with("broker.") ||
+         method.starts_with("rpc.");
+}
+
+void check_name(std::string_view name, std::string_view what) {
+  if (name.empty() || name.size() > kMaxNameBytes) {
+    throw RpcError(rpc::kInvalidParams, std::string(what) + " must be 1 to 128 bytes");
+  }
+}
+
+TaskId read_task_id(const json& params) {
+  std::string text = params::required_string(params::object(params), "id");
+  auto id = parse_task_id(text);
+  if (!id) throw RpcError(rpc::kInvalidParams, "id must be 16 lowercase hex digits");
+  return *id;
+}
+
+rpc::Error method_not_found(std::string_view method) {
+  return rpc::Error{rpc::kMethodNotFound, "method not found: " + std::string(method), nullptr};
+}
+
+}  // namespace
+
+RequestHandler::RequestHandler(Scheduler& scheduler, Outbox& outbox, std::size_t max_depth,
+                               std::map<std::string, BrokerMethod, std::less<>> custom_methods)
+    : scheduler_(scheduler), outbox_(outbox), limits_{max_depth}, custom_methods_(std::move(custom_methods)) {}
+
+bool RequestHandler::is_builtin(std::string_view method) {
+  for (auto builtin : kBuiltinBrokerMethods) {
+    if (builtin == method) return true;
+  }
+  return false;
+}
+
+void RequestHandler::handle_frame(const Envelope& envelope, std::string_view body, SteadyTime now) {
+  std::string_view routing_id = envelope.routing_id();
+  rpc::Frame frame = rpc::decode(body, limits_);
+  if (frame.error) {
+    outbox_.reply_error(ReplyTo{envelope, nullptr, nullptr, 0}, *frame.error);
+    return;
+  }
+  std::shared_ptr<BatchReply> batch;
+  if (frame.batch) {
+    std::size_t answered = 0;
+    for (const auto& message : frame.messages) {
+      if (std::holds_alternative<rpc::Invalid>(message) ||
+          (std::holds_alternative<rpc::Request>(message) && !std::get<rpc::Request>(message).is_notification())) {
+        ++answered;
+      }
+    }
+    if (answered > 0) {
+      batch = std::make_shared<BatchReply>();
+      batch->envelope = envelope;
+      batch->responses = json::array();
+      for (std::size_t i = 0; i < answered; ++i) batch->responses.push_back(nullptr);
+      batch->remaining = answered;
+    }
+  }
+  std::size_t slot = 0;
+  for (auto& message : frame.messages) {
+    if (auto* invalid = std::get_if<rpc::Invalid>(&message)) {
+      outbox_.reply_error(ReplyTo{envelope, invalid->id, batch, slot++}, invalid->error);
+      continue;
+    }
+    auto* request = std::get_if<rpc::Request>(&message);
+    if (!request) continue;  // a response: the broker sends no requests, so none is expected
+    std::optional<ReplyTo> reply_to;
+    if (!request->is_notification()) reply_to = ReplyTo{envelope, *request->id, batch, slot++};
+    handle(std::move(*request), reply_to, routing_id, now);
+  }
+}
+
+void RequestHandler::handle(rpc::Request&& request, const std::optional<ReplyTo>& reply_to,
+                            std::string_view routing_id, SteadyTime now) {
+  std::string method = request.method;
+  try {
+    std::optional<json> result = call(std::move(request), reply_to, routing_id, now);
+    if (result && reply_to) outbox_.reply_result(*reply_to, std::move(*result));
+  } catch (const RpcError& error) {
+    if (reply_to) outbox_.reply_error(*reply_to, error.error());
+  } catch (const std::exception& error) {
+    log(LogLevel::Error, "broker", "internal error in " + method + ": " + error.what());
+    if (reply_to) outbox_.reply_error(*reply_to, rpc::Error{rpc::kInternalError, error.what(), nullptr});
+  }
+}
+
+std::optional<json> RequestHandler::call(rpc::Request&& request, const std::optional<ReplyTo>& reply_to,
+                                         std::string_view routing_id, SteadyTime now) {
+  const std::string& method = request.method;
+  if (!is_reserved(method)) {
+    check_name(method, "a function name");
+    json params = request.params.is_null() ? json::array() : std::move(request.params);
+    scheduler_.submit(NewTask{method, std::move(params)}, reply_to);
+    return std::nullopt;
+  }
+  if (method.starts_with("task.")) return call_task_method(std::move(request), reply_to, now);
+  if (method.starts_with("node.")) return call_node_method(request, std::string(routing_id), now);
+  if (method.starts_with("broker.")) return call_broker_method(request, now);
+  throw RpcError(method_not_found(method));
+}
+
+NewTask RequestHandler::read_new_task(const json& spec) const {
+  if (!spec.is_object()) throw RpcError(rpc::kInvalidParams, "a task must be an object");
+  NewTask task;
+  task.function = params::required_string(spec, "function");
+  check_name(task.function, "function");
+  if (auto params = spec.find("params"); params != spec.end() && !params->is_null()) {
+    if (!params->is_array() && !params->is_object()) {
+      throw RpcError(rpc::kInvalidParams, "params must be an array, an object or null");
+    }
+    task.params = *params;
+  } else {
+    task.params = json::array();
+  }
+  if (params::boolean(spec, "require_node", false) && !scheduler_.is_served(task.function)) {
+    throw RpcError(rpc::kNoNode, "no node serves '" + task.function + "'", json{{"function", task.function}});
+  }
+  return task;
+}
+
+std::optional<json> RequestHandler::call_task_method(rpc::Request&& request, const std::optional<ReplyTo>& reply_to,
+                                                     SteadyTime now) {
+  const std::string& method = request.method;
+  if (method == "task.submit") {
+    const json& spec = params::object(request.params);
+    bool wait = params::boolean(spec, "wait", false);
+    NewTask task = read_new_task(spec);
+    TaskId id = scheduler_.submit(std::move(task), wait ? reply_to : std::nullopt);
+    if (wait) return std::nullopt;
+    return json{{"id", format_task_id(id)}, {"state", "QUEUED"}};
+  }
+  if (method == "task.submit_many") {
+    const json& spec = params::object(request.params);
+    auto tasks = spec.find("tasks");
+    if (tasks == spec.end() || !tasks->is_array() || tasks->empty() || tasks->size() > kMaxSubmitMany) {
+      throw RpcError(rpc::kInvalidParams, "tasks must be an array of 1 to 10000 tasks");
+    }
+    std::vector<NewTask> parsed;
+    parsed.reserve(tasks->size());
+    for (std::size_t i = 0; i < tasks->size(); ++i) {
+      try {
+        parsed.push_back(read_new_task((*tasks)[i]));
+      } catch (const RpcError& error) {
+        throw RpcError(error.code(), "tasks[" + std::to_string(i) + "]: " + error.error().message, error.error().data);
+      }
+    }
+    json ids = json::array();
+    for (auto& task : parsed) ids.push_back(format_task_id(scheduler_.submit(std::move(task), std::nullopt)));
+    return json{{"ids", std::move(ids)}};
+  }
+  if (method == "task.get") {
+    TaskId id = read_task_id(request.params);
+    const TaskRecord* record = scheduler_.find(id);
+    if (!record) throw RpcError(rpc::kNotFound, "no task " + format_task_id(id));
+    return to_json(*record);
+  }
+  if (method == "task.wait") {
+    TaskId id = read_task_id(request.params);
+    auto timeout = params::integer(params::object(request.params), "timeout_ms", 30000, 0, kMaxWaitMs);
+    if (!scheduler_.find(id)) throw RpcError(rpc::kNotFound, "no task " + format_task_id(id));
+    if (!reply_to) return std::nullopt;
+    scheduler_.wait(id, std::chrono::milliseconds(timeout), *reply_to, now);
+    return std::nullopt;
+  }
+  if (method == "task.cancel") return scheduler_.cancel(read_task_id(request.params));
+  if (method == "task.list") {
+    const json& spec = params::object(request.params);
+    TaskQuery query;
+    if (auto state = params::optional_string(spec, "state")) {
+      query.state = parse_task_state(*state);
+      if (!query.state) throw RpcError(rpc::kInvalidParams, "state must be one of PENDING, QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED");
+    }
+    query.function = params::optional_string(spec, "function");
+    query.offset = static_cast<std::size_t>(params::integer(spec, "offset", 0, 0, INT64_MAX));
+    query.limit = static_cast<std::size_t>(params::integer(spec, "limit", 100, 1, 1000));
+    TaskPage page = scheduler_.list(query);
+    json tasks = json::array();
+    for (const TaskRecord* record : page.tasks) tasks.push_back(to_json(*record));
+    return json{{"tasks", std::move(tasks)}, {"total", page.total}};
+  }
+  throw RpcError(method_not_found(method));
+}
+
+std::optional<json> RequestHandler::call_node_method(const rpc::Request& request, const std::string& routing_id,
+                                                     SteadyTime now) {
+  const std::string& method = request.method;
+  if (method == "node.hello") {
+    const json& spec = params::object(request.params);
+    std::string name = params::required_string(spec, "node");
+    check_name(name, "node");
+    auto functions = spec.find("functions");
+    if (functions == spec.end() || !functions->is_array() || functions->empty()) {
+      throw RpcError(rpc::kInvalidParams, "functions must be a non-empty array of names");
+    }
+    std::vector<std::string> names;
+    for (const auto& function : *functions) {
+      if (!function.is_string()) throw RpcError(rpc::kInvalidParams, "functions must be a non-empty array of names");
+      check_name(function.get_ref<const std::string&>(), "a function name");
+      if (std::find(names.begin(), names.end(), function) == names.end()) names.push_back(function);
+    }
+    auto slots = params::integer(spec, "slots", 1, 1, kMaxSlots);
+    return scheduler_.hello(routing_id, std::move(name), std::move(names), static_cast<std::size_t>(slots), now);
+  }
+  if (!scheduler_.touch(routing_id, now)) {
+    throw RpcError(rpc::kUnknownNode, "unknown node: send node.hello first");
+  }
+  if (method == "node.heartbeat") return json{{"epoch", scheduler_.epoch()}};
+  if (method == "node.done") {
+    const json& spec = params::object(request.params);
+    auto results = spec.find("results");
+    if (results == spec.end() || !results->is_array()) throw RpcError(rpc::kInvalidParams, "results must be an array");
+    for (const auto& entry : *results) {
+      if (entry.is_object()) scheduler_.done(routing_id, entry);
+    }
+    return json::object();
+  }
+  if (method == "node.progress") {
+    const json& spec = params::object(request.params);
+    TaskId id = read_task_id(spec);
+    auto attempt = params::integer(spec, "attempt", 0, 0, INT32_MAX);
+    auto progress = spec.find("progress");
+    scheduler_.progress(routing_id, id, static_cast<int>(attempt), progress == spec.end() ? json() : *progress);
+    return json::object();
+  }
+  if (method == "node.pull") {
+    auto slots = params::integer(params::object(request.params), "slots", 0, 0, kMaxSlots);
+    scheduler_.pull(routing_id, static_cast<std::size_t>(slots));
+    return json::object();
+  }
+  if (method == "node.bye") {
+    scheduler_.bye(routing_id, "bye");
+    return json::object();
+  }
+  throw RpcError(method_not_found(method));
+}
+
+std::optional<json> RequestHandler::call_broker_method(const rpc::Request& request, SteadyTime now) {
+  const std::string& method = request.method;
+  if (method == "broker.ping") {
+    return json{{"pong", true},
+                {"epoch", scheduler_.epoch()},
+                {"version", zerotask::version()},
+                {"time", std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count()}};
+  }
+  if (method == "broker.stats") return scheduler_.stats(now);
+  if (method == "broker.functions") return scheduler_.functions();
+  if (method == "broker.nodes") return scheduler_.nodes(now);
+  if (auto custom = custom_methods_.find(method); custom != custom_methods_.end()) {
+    return custom->second(request.params);
+  }
+  throw RpcError(method_not_found(method));
+}
+
+}  // namespace zerotask::broker

@@ -1,0 +1,46 @@
+// RequestHandler: turns one frame from the request endpoint into calls on the
+// Scheduler and answers in the Outbox. Validates everything a peer sends (docs/
+// PROTOCOL.md, sections 2, 4 and 5); an exception from a method becomes a JSON-RPC
+// error and never leaves handle_frame(). Loop thread only.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "outbox.hpp"
+#include "scheduler.hpp"
+#include "zerotask/broker.hpp"
+
+namespace zerotask::broker {
+
+class RequestHandler {
+ public:
+  RequestHandler(Scheduler& scheduler, Outbox& outbox, std::size_t max_depth,
+                 std::map<std::string, BrokerMethod, std::less<>> custom_methods);
+
+  void handle_frame(const Envelope& envelope, std::string_view body, SteadyTime now);
+
+  // True for a name a custom method may not take (a built-in broker.* method).
+  static bool is_builtin(std::string_view method);
+
+ private:
+  void handle(rpc::Request&& request, const std::optional<ReplyTo>& reply_to, std::string_view routing_id,
+              SteadyTime now);
+  // Returns the result to send now, or nullopt when the answer comes later.
+  std::optional<json> call(rpc::Request&& request, const std::optional<ReplyTo>& reply_to,
+                           std::string_view routing_id, SteadyTime now);
+  std::optional<json> call_task_method(rpc::Request&& request, const std::optional<ReplyTo>& reply_to, SteadyTime now);
+  std::optional<json> call_node_method(const rpc::Request& request, const std::string& routing_id, SteadyTime now);
+  std::optional<json> call_broker_method(const rpc::Request& request, SteadyTime now);
+  NewTask read_new_task(const json& spec) const;
+
+  Scheduler& scheduler_;
+  Outbox& outbox_;
+  rpc::DecodeLimits limits_;
+  std::map<std::string, BrokerMethod, std::less<>> custom_methods_;
+};
+
+}  // namespace zerotask::broker

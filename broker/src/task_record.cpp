@@ -1,0 +1,21 @@
+#include "task_record.hpp"
+
+namespace zerotask::broker {
+
+json to_json(const TaskRecord& record) {
+  json out = {{"id", format_task_id(record.id)},
+              {"function", record.function},
+              {"params", record.params},
+              {"state", to_string(record.state)},
+              {"attempt", record.attempt},
+              {"created_at", record.created_at}};
+  if (record.started_at != 0) out["started_at"] = record.started_at;
+  if (record.ended_at != 0) out["ended_at"] = record.ended_at;
+  if (!record.node.empty()) out["node"] = record.node;
+  if (!record.progress.is_null()) out["progress"] = record.progress;
+  if (record.state == TaskState::Succeeded) out["result"] = record.result;
+  if (!record.error.is_null()) out["error"] = record.error;
+  return out;
+}
+
+}  // namespace zerotask::broker

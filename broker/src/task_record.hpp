@@ -1,0 +1,32 @@
+// TaskRecord: what the broker stores about one task, and its wire form (the task
+// object of docs/PROTOCOL.md, section 3). Scheduling bookkeeping (queues, leases,
+// waiters) lives in the Scheduler, not here.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "zerotask/json_rpc.hpp"
+#include "zerotask/task_id.hpp"
+#include "zerotask/task_state.hpp"
+
+namespace zerotask::broker {
+
+struct TaskRecord {
+  TaskId id = 0;
+  std::string function;
+  json params;
+  TaskState state = TaskState::Queued;
+  int attempt = 0;
+  std::int64_t created_at = 0;  // ms since the Unix epoch; 0 when not yet
+  std::int64_t started_at = 0;
+  std::int64_t ended_at = 0;
+  std::string node;
+  json result;    // set when SUCCEEDED
+  json error;     // {code, message, data?} when FAILED or CANCELLED; null otherwise
+  json progress;  // the last progress report; null when none
+};
+
+json to_json(const TaskRecord& record);
+
+}  // namespace zerotask::broker
