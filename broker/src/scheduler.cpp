@@ -194,7 +194,7 @@ void Scheduler::done(const std::string& routing_id, const json& entry) {
   bool has_error = entry.contains("error");
   if (!session || !id || attempt_field == entry.end() || !attempt_field->is_number_integer() ||
       has_result == has_error) {
-    log(LogLevel::Warn, "broker", "ignored a malformed or unknown node.done entry");
+    log(LogLevel::Warn, "broker", "ignored a node.done entry that is malformed or from an unknown node");
     return;
   }
   TaskRecord* record = store_.find(*id);

@@ -1,0 +1,197 @@
+#include <doctest/doctest.h>
+
+#include <thread>
+
+#include "raw_peer.hpp"
+#include "test_support.hpp"
+#include "zerotask/broker.hpp"
+#include "zerotask/rpc_error.hpp"
+
+using namespace zerotask;
+using zerotask::testing::RawPeer;
+using namespace std::chrono_literals;
+
+namespace {
+
+BrokerConfig config_for(const std::string& endpoint) {
+  BrokerConfig config;
+  config.endpoint = endpoint;
+  config.max_message_bytes = 256 * 1024;
+  config.max_depth = 32;
+  return config;
+}
+
+// A broker serving on a free endpoint in a background thread for one test.
+struct RunningBroker {
+  explicit RunningBroker(std::function<void(Broker&)> setup = nullptr)
+      : endpoint(zerotask::testing::free_tcp_endpoint()),
+        broker(config_for(endpoint)) {
+    if (setup) setup(broker);
+    thread = std::thread([this] { broker.run(); });
+  }
+  ~RunningBroker() {
+    broker.stop();
+    thread.join();
+  }
+  std::string endpoint;
+  Broker broker;
+  std::thread thread;
+};
+
+json error_of(const json& response) {
+  REQUIRE(response.contains("error"));
+  return response["error"];
+}
+
+}  // namespace
+
+TEST_CASE("broker.ping answers with the epoch and the version" * doctest::timeout(20)) {
+  RunningBroker running;
+  zmq::context_t context;
+  RawPeer peer(context, running.endpoint);
+  json response = peer.call("broker.ping");
+  CHECK(response["result"]["pong"] == true);
+  CHECK(response["result"]["epoch"].get<std::string>().size() == 16);
+}
+
+TEST_CASE("a REQ peer gets its reply through the envelope it sent" * doctest::timeout(20)) {
+  RunningBroker running;
+  zmq::context_t context;
+  RawPeer peer(context, running.endpoint, zmq::socket_type::req);
+  CHECK(peer.call("broker.ping")["result"]["pong"] == true);
+  CHECK(peer.call("broker.stats")["result"]["store"] == "memory");
+}
+
+TEST_CASE("every kind of malformed message gets its documented error and the broker keeps serving" *
+          doctest::timeout(30)) {
+  RunningBroker running;
+  zmq::context_t context;
+  RawPeer peer(context, running.endpoint);
+  struct Case {
+    std::string body;
+    int code;
+    std::string message;
+  };
+  std::vector<Case> cases = {
+      {"{not json", rpc::kParseError, "malformed JSON"},
+      {"42", rpc::kInvalidRequest, "a JSON object or a batch"},
+      {"[]", rpc::kInvalidRequest, "empty batch"},
+      {R"({"jsonrpc":"1.0","id":1,"method":"broker.ping"})", rpc::kInvalidRequest, "jsonrpc must be"},
+      {R"({"jsonrpc":"2.0","id":1})", rpc::kInvalidRequest, "exactly one of result and error"},
+      {R"({"jsonrpc":"2.0","id":1,"method":7})", rpc::kInvalidRequest, "method must be a string"},
+      {R"({"jsonrpc":"2.0","id":1,"method":"add","params":5})", rpc::kInvalidRequest, "params must be"},
+      {R"({"jsonrpc":"2.0","id":1,"method":"task.get","params":[1]})", rpc::kInvalidParams, "params must be an object"},
+      {R"({"jsonrpc":"2.0","id":1,"method":"task.get","params":{"id":5}})", rpc::kInvalidParams, "id must be a string"},
+      {R"({"jsonrpc":"2.0","id":1,"method":"task.submit","params":{}})", rpc::kInvalidParams, "function is required"},
+      {R"({"jsonrpc":"2.0","id":1,"method":"task.wait","params":{"id":"0000000000000001","timeout_ms":-1}})",
+       rpc::kInvalidParams, "timeout_ms must be between"},
+      {R"({"jsonrpc":"2.0","id":1,"method":"task.nope"})", rpc::kMethodNotFound, "method not found"},
+      {R"({"jsonrpc":"2.0","id":1,"method":"rpc.discover"})", rpc::kMethodNotFound, "method not found"},
+      {R"({"jsonrpc":"2.0","id":1,"method":"task.get","params":{"id":"00000000000000ff"}})", rpc::kNotFound,
+       "no task"},
+      {R"({"jsonrpc":"2.0","id":1,"method":"node.heartbeat"})", rpc::kUnknownNode, "unknown node"},
+      {R"({"jsonrpc":"2.0","id":1,"method":"task.submit","params":{"function":"add","require_node":true}})",
+       rpc::kNoNode, "no node serves 'add'"},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.body);
+    peer.send_text(c.body);
+    json error = error_of(peer.receive());
+    CHECK(error["code"] == c.code);
+    CHECK(error["message"].get<std::string>().find(c.message) != std::string::npos);
+  }
+  CHECK(peer.call("broker.ping")["result"]["pong"] == true);
+}
+
+TEST_CASE("a 100,000-deep array is refused as a parse error without parsing it" * doctest::timeout(20)) {
+  RunningBroker running;
+  zmq::context_t context;
+  RawPeer peer(context, running.endpoint);
+  peer.send_text(std::string(100000, '[') + std::string(100000, ']'));
+  json error = error_of(peer.receive());
+  CHECK(error["code"] == rpc::kParseError);
+  CHECK(error["message"] == "JSON nested deeper than 32");
+}
+
+TEST_CASE("an oversized message drops that connection while other peers are still served" * doctest::timeout(20)) {
+  RunningBroker running;
+  zmq::context_t context;
+  RawPeer bystander(context, running.endpoint);
+  RawPeer offender(context, running.endpoint);
+  CHECK(offender.call("broker.ping")["result"]["pong"] == true);
+  offender.send_text(R"({"jsonrpc":"2.0","id":1,"method":"echo","params":[")" + std::string(300 * 1024, 'x') + "\"]}");
+  CHECK_FALSE(offender.receive_text(300ms).has_value());
+  CHECK(bystander.call("broker.ping")["result"]["pong"] == true);
+  CHECK(bystander.call("broker.stats")["result"]["submitted"] == 0);
+}
+
+TEST_CASE("a batch is answered with one array holding a response per request" * doctest::timeout(20)) {
+  RunningBroker running;
+  zmq::context_t context;
+  RawPeer peer(context, running.endpoint);
+  peer.send_text(R"([{"jsonrpc":"2.0","id":1,"method":"broker.ping"},
+                     {"jsonrpc":"2.0","method":"broker.ping"},
+                     {"jsonrpc":"2.0","id":2,"method":"task.nope","params":{"a":1}},
+                     {"jsonrpc":"2.0","id":3,"method":"broker.unknown"},
+                     5])");
+  json responses = peer.receive();
+  REQUIRE(responses.is_array());
+  REQUIRE(responses.size() == 4);
+  CHECK(responses[0]["result"]["pong"] == true);
+  CHECK(responses[2]["error"]["code"] == rpc::kMethodNotFound);
+  CHECK(responses[3]["error"]["code"] == rpc::kInvalidRequest);
+  CHECK(responses[1]["id"] == 2);
+  CHECK_FALSE(responses[1].contains("result"));
+}
+
+TEST_CASE("a node over raw JSON-RPC receives a task, returns its result and the caller gets it" *
+          doctest::timeout(20)) {
+  RunningBroker running;
+  zmq::context_t context;
+  RawPeer node(context, running.endpoint);
+  RawPeer client(context, running.endpoint);
+  json hello = node.call("node.hello", {{"node", "raw-node"}, {"functions", {"add"}}, {"slots", 1}});
+  CHECK(hello["result"]["heartbeat_ms"] == 1000);
+  client.send(json{{"jsonrpc", "2.0"}, {"id", "call-1"}, {"method", "add"}, {"params", {2, 3}}});
+  json run = node.receive();
+  CHECK(run["method"] == "node.run");
+  json task = run["params"]["tasks"][0];
+  CHECK(task["params"] == json::array({2, 3}));
+  node.send(json{{"jsonrpc", "2.0"},
+                 {"method", "node.done"},
+                 {"params", {{"results", {{{"id", task["id"]}, {"attempt", task["attempt"]}, {"result", 5}}}}}}});
+  CHECK(client.receive() == json{{"jsonrpc", "2.0"}, {"id", "call-1"}, {"result", 5}});
+  json got = client.call("task.get", {{"id", task["id"]}});
+  CHECK(got["result"]["state"] == "SUCCEEDED");
+  CHECK(got["result"]["node"] == "raw-node");
+}
+
+TEST_CASE("an embedder's custom broker method is called; built-in names are refused" * doctest::timeout(20)) {
+  RunningBroker running([](Broker& broker) {
+    broker.register_method("broker.answer", [](const json& params) {
+      if (params.is_null()) throw RpcError(rpc::kInvalidParams, "give me a question");
+      return json(42);
+    });
+    CHECK_THROWS_AS(broker.register_method("broker.ping", [](const json&) { return json(); }), std::invalid_argument);
+    CHECK_THROWS_AS(broker.register_method("answer", [](const json&) { return json(); }), std::invalid_argument);
+  });
+  zmq::context_t context;
+  RawPeer peer(context, running.endpoint);
+  CHECK(peer.call("broker.answer", {{"q", "life"}})["result"] == 42);
+  CHECK(peer.call("broker.answer")["error"]["message"] == "give me a question");
+}
+
+TEST_CASE("task.submit_many creates every task or none" * doctest::timeout(20)) {
+  RunningBroker running;
+  zmq::context_t context;
+  RawPeer peer(context, running.endpoint);
+  json bad = peer.call("task.submit_many", {{"tasks", {{{"function", "noop"}}, {{"function", 5}}}}});
+  CHECK(bad["error"]["message"] == "tasks[1]: function must be a string");
+  CHECK(peer.call("broker.stats")["result"]["submitted"] == 0);
+  json good = peer.call("task.submit_many", {{"tasks", {{{"function", "noop"}}, {{"function", "noop"}}}}});
+  CHECK(good["result"]["ids"].size() == 2);
+  json listed = peer.call("task.list", {{"state", "QUEUED"}, {"limit", 1}});
+  CHECK(listed["result"]["total"] == 2);
+  CHECK(listed["result"]["tasks"].size() == 1);
+  CHECK(listed["result"]["tasks"][0]["id"] == good["result"]["ids"][0]);
+}

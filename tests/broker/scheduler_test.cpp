@@ -1,0 +1,197 @@
+#include <doctest/doctest.h>
+
+#include "memory_task_store.hpp"
+#include "scheduler.hpp"
+
+using namespace zerotask;
+using namespace zerotask::broker;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct Fixture {
+  MemoryTaskStore store;
+  Outbox outbox;
+  SteadyTime now = std::chrono::steady_clock::now();
+  Scheduler scheduler{store, outbox, SchedulerConfig{"epoch", 100ms, 3, 1000ms}, now};
+
+  ReplyTo client(int id) { return ReplyTo{Envelope::for_routing_id("client"), id, nullptr, 0}; }
+
+  // The tasks of every node.run sent to `routing_id` since the last call.
+  json runs_for(const std::string& routing_id) {
+    json tasks = json::array();
+    for (auto& message : outbox.take_messages()) {
+      if (message.to.routing_id() != routing_id) {
+        replies.push_back(json::parse(message.body));
+        continue;
+      }
+      auto body = json::parse(message.body);
+      REQUIRE(body["method"] == "node.run");
+      for (auto& task : body["params"]["tasks"]) tasks.push_back(task);
+    }
+    return tasks;
+  }
+  json take_replies() {
+    runs_for("-");
+    return std::exchange(replies, json::array());
+  }
+  json replies = json::array();
+};
+
+}  // namespace
+
+TEST_CASE("a direct call is handed to a node and answered with the node's result" * doctest::timeout(10)) {
+  Fixture f;
+  f.scheduler.hello("n1", "node-1", {"add"}, 2, f.now);
+  f.scheduler.submit(NewTask{"add", json::array({5, 6})}, f.client(7));
+  f.scheduler.dispatch();
+  json tasks = f.runs_for("n1");
+  REQUIRE(tasks.size() == 1);
+  CHECK(tasks[0]["function"] == "add");
+  CHECK(tasks[0]["params"] == json::array({5, 6}));
+  CHECK(tasks[0]["attempt"] == 1);
+  f.scheduler.done("n1", json{{"id", tasks[0]["id"]}, {"attempt", 1}, {"result", 11}});
+  json replies = f.take_replies();
+  REQUIRE(replies.size() == 1);
+  CHECK(replies[0] == json{{"jsonrpc", "2.0"}, {"id", 7}, {"result", 11}});
+  auto record = f.scheduler.find(*parse_task_id(tasks[0]["id"].get<std::string>()));
+  CHECK(record->state == TaskState::Succeeded);
+  CHECK(record->node == "node-1");
+}
+
+TEST_CASE("a node is never sent more tasks than its free slots" * doctest::timeout(10)) {
+  Fixture f;
+  f.scheduler.hello("n1", "node-1", {"noop"}, 2, f.now);
+  for (int i = 0; i < 5; ++i) f.scheduler.submit(NewTask{"noop", json::array()}, std::nullopt);
+  f.scheduler.dispatch();
+  json first = f.runs_for("n1");
+  CHECK(first.size() == 2);
+  f.scheduler.dispatch();
+  CHECK(f.runs_for("n1").empty());
+  f.scheduler.done("n1", json{{"id", first[0]["id"]}, {"attempt", 1}, {"result", nullptr}});
+  f.scheduler.dispatch();
+  CHECK(f.runs_for("n1").size() == 1);
+  CHECK(f.scheduler.stats(f.now)["tasks"]["QUEUED"] == 2);
+}
+
+TEST_CASE("tasks are spread over every node serving the function" * doctest::timeout(10)) {
+  Fixture f;
+  f.scheduler.hello("n1", "node-1", {"noop"}, 2, f.now);
+  f.scheduler.hello("n2", "node-2", {"noop"}, 2, f.now);
+  for (int i = 0; i < 4; ++i) f.scheduler.submit(NewTask{"noop", json::array()}, std::nullopt);
+  f.scheduler.dispatch();
+  auto messages = f.outbox.take_messages();
+  REQUIRE(messages.size() == 2);
+  for (auto& message : messages) CHECK(json::parse(message.body)["params"]["tasks"].size() == 2);
+}
+
+TEST_CASE("a failing task answers the caller with task_failed and the task id" * doctest::timeout(10)) {
+  Fixture f;
+  f.scheduler.hello("n1", "node-1", {"fail"}, 1, f.now);
+  f.scheduler.submit(NewTask{"fail", json::array({"boom"})}, f.client(1));
+  f.scheduler.dispatch();
+  json tasks = f.runs_for("n1");
+  f.scheduler.done("n1", json{{"id", tasks[0]["id"]},
+                              {"attempt", 1},
+                              {"error", {{"code", -32000}, {"message", "boom"}, {"data", {{"type", "std::runtime_error"}}}}}});
+  json replies = f.take_replies();
+  REQUIRE(replies.size() == 1);
+  CHECK(replies[0]["error"]["code"] == -32000);
+  CHECK(replies[0]["error"]["message"] == "boom");
+  CHECK(replies[0]["error"]["data"]["type"] == "std::runtime_error");
+  CHECK(replies[0]["error"]["data"]["task"] == tasks[0]["id"]);
+}
+
+TEST_CASE("a node that stops heartbeating loses its tasks back to the queue" * doctest::timeout(10)) {
+  Fixture f;
+  f.scheduler.hello("n1", "node-1", {"noop"}, 1, f.now);
+  TaskId id = f.scheduler.submit(NewTask{"noop", json::array()}, std::nullopt);
+  f.scheduler.dispatch();
+  CHECK(f.runs_for("n1").size() == 1);
+  CHECK(f.scheduler.find(id)->state == TaskState::Running);
+  f.scheduler.tick(f.now + 500ms);
+  CHECK(f.scheduler.find(id)->state == TaskState::Queued);
+  CHECK(f.scheduler.stats(f.now)["nodes"] == 0);
+  f.scheduler.hello("n2", "node-2", {"noop"}, 1, f.now + 500ms);
+  f.scheduler.dispatch();
+  json tasks = f.runs_for("n2");
+  REQUIRE(tasks.size() == 1);
+  CHECK(tasks[0]["attempt"] == 2);
+}
+
+TEST_CASE("a late result from a node that lost the task is ignored" * doctest::timeout(10)) {
+  Fixture f;
+  f.scheduler.hello("n1", "node-1", {"noop"}, 1, f.now);
+  TaskId id = f.scheduler.submit(NewTask{"noop", json::array()}, std::nullopt);
+  f.scheduler.dispatch();
+  json first = f.runs_for("n1");
+  f.scheduler.hello("n2", "node-1", {"noop"}, 1, f.now);  // same name, new connection: replaces n1
+  f.scheduler.dispatch();
+  json second = f.runs_for("n2");
+  REQUIRE(second.size() == 1);
+  f.scheduler.done("n1", json{{"id", first[0]["id"]}, {"attempt", 1}, {"result", "stale"}});
+  CHECK(f.scheduler.find(id)->state == TaskState::Running);
+  f.scheduler.done("n2", json{{"id", second[0]["id"]}, {"attempt", 2}, {"result", "fresh"}});
+  CHECK(f.scheduler.find(id)->result == "fresh");
+}
+
+TEST_CASE("cancel stops a queued task and refuses a running one" * doctest::timeout(10)) {
+  Fixture f;
+  TaskId queued = f.scheduler.submit(NewTask{"noop", json::array()}, f.client(3));
+  json cancelled = f.scheduler.cancel(queued);
+  CHECK(cancelled["state"] == "CANCELLED");
+  json replies = f.take_replies();
+  REQUIRE(replies.size() == 1);
+  CHECK(replies[0]["error"]["code"] == -32002);
+  f.scheduler.hello("n1", "node-1", {"noop"}, 1, f.now);
+  f.scheduler.dispatch();
+  CHECK(f.runs_for("n1").empty());
+
+  TaskId running = f.scheduler.submit(NewTask{"noop", json::array()}, std::nullopt);
+  f.scheduler.dispatch();
+  CHECK_THROWS_WITH(f.scheduler.cancel(running), doctest::Contains("RUNNING and cannot be cancelled"));
+}
+
+TEST_CASE("task.wait answers at the deadline with the task still queued" * doctest::timeout(10)) {
+  Fixture f;
+  TaskId id = f.scheduler.submit(NewTask{"noop", json::array()}, std::nullopt);
+  f.scheduler.wait(id, 200ms, f.client(9), f.now);
+  f.scheduler.tick(f.now + 100ms);
+  CHECK(f.take_replies().empty());
+  f.scheduler.tick(f.now + 250ms);
+  json replies = f.take_replies();
+  REQUIRE(replies.size() == 1);
+  CHECK(replies[0]["result"]["state"] == "QUEUED");
+}
+
+TEST_CASE("finished tasks are forgotten after the retention time" * doctest::timeout(10)) {
+  Fixture f;
+  TaskId id = f.scheduler.submit(NewTask{"noop", json::array()}, std::nullopt);
+  f.scheduler.cancel(id);
+  f.scheduler.tick(std::chrono::steady_clock::now() + 2s);
+  CHECK(f.scheduler.find(id) == nullptr);
+  CHECK(f.scheduler.stats(f.now)["tasks"]["CANCELLED"] == 0);
+}
+
+TEST_CASE("functions lists served functions and queued ones that nobody serves" * doctest::timeout(10)) {
+  Fixture f;
+  f.scheduler.hello("n1", "node-1", {"add"}, 1, f.now);
+  f.scheduler.submit(NewTask{"resize", json::array()}, std::nullopt);
+  json functions = f.scheduler.functions()["functions"];
+  REQUIRE(functions.size() == 2);
+  CHECK(functions[0] == json{{"name", "add"}, {"nodes", 1}, {"queued", 0}, {"running", 0}});
+  CHECK(functions[1] == json{{"name", "resize"}, {"nodes", 0}, {"queued", 1}, {"running", 0}});
+}
+
+TEST_CASE("events are built only for topics someone subscribed to" * doctest::timeout(10)) {
+  Fixture f;
+  TaskId quiet = f.scheduler.submit(NewTask{"noop", json::array()}, std::nullopt);
+  CHECK(f.outbox.take_events().empty());
+  f.outbox.subscribe("task.");
+  TaskId watched = f.scheduler.submit(NewTask{"noop", json::array()}, std::nullopt);
+  auto events = f.outbox.take_events();
+  REQUIRE(events.size() == 1);
+  CHECK(events[0].topic == "task." + format_task_id(watched));
+  CHECK(json::parse(events[0].body)["state"] == "QUEUED");
+  CHECK(quiet != watched);
+}
