@@ -1,0 +1,202 @@
+#include "bench_run.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <functional>
+#include <iostream>
+#include <memory>
+#include <thread>
+
+#include <zmq.hpp>
+
+#include "client_latency.hpp"
+#include "deployment.hpp"
+#include "latency.hpp"
+#include "targets.hpp"
+
+namespace zerotask::bench {
+namespace {
+
+// Every timed run is split into rounds that alternate between the reference and
+// ours, so that both see the same machine conditions even when those drift. Load
+// rounds stay long enough for a steady state; latency rounds are short so that
+// even brief disturbances hit both alike.
+constexpr std::size_t kLoadRounds = 5;
+constexpr std::size_t kLatencyRounds = 20;
+constexpr std::size_t kWarmupCalls = 100;       // sequential, before anything is timed
+constexpr std::size_t kWarmupPipelined = 1000;  // pipelined (at least one window), before anything is timed
+
+// Progress, with each figure as soon as it is measured, goes to stderr so that a
+// run that fails later still shows what it measured.
+void progress(const std::string& step) {
+  std::cerr << "zt-bench: " << step << std::endl;
+}
+
+std::string rate(double per_second) {
+  return std::to_string(std::llround(per_second)) + " tasks/s";
+}
+
+std::string percentiles(const LatencySummary& latency) {
+  char text[64];
+  std::snprintf(text, sizeof text, "p50 %.1f us, p99 %.1f us", latency.p50_us, latency.p99_us);
+  return text;
+}
+
+// Round `round`'s share of `total` split over `rounds`.
+std::size_t share(std::size_t total, std::size_t round, std::size_t rounds) {
+  return total / rounds + (round < total % rounds ? 1 : 0);
+}
+
+// One participant's part of a round; the argument is the round's number.
+using RoundStep = std::function<void(std::size_t round)>;
+
+// Runs every step in every round; every other round in reverse order, so that no
+// participant always goes first.
+void in_rounds(const std::vector<RoundStep>& steps, std::size_t rounds) {
+  for (std::size_t round = 0; round < rounds; ++round) {
+    if (round % 2 == 0) {
+      for (auto it = steps.begin(); it != steps.end(); ++it) (*it)(round);
+    } else {
+      for (auto it = steps.rbegin(); it != steps.rend(); ++it) (*it)(round);
+    }
+  }
+}
+
+std::unique_ptr<Target> start_reference(zmq::context_t& context) {
+  progress("reference: starting its broker and worker");
+  Deployment deployment = Deployment::start_reference();
+  RpcConnection connection(context, deployment.endpoint());
+  deployment.wait_reference_ready(connection);
+  return std::make_unique<ReferenceTarget>("reference", std::move(deployment), std::move(connection));
+}
+
+std::unique_ptr<Target> start_zerotask(zmq::context_t& context, const BenchOptions& options,
+                                       const std::string& bin_dir) {
+  bool external = !options.broker.empty();
+  progress(external ? "zerotask: using the broker at " + options.broker : "zerotask: starting a broker and a node");
+  Deployment deployment =
+      external ? Deployment(options.broker, options.events) : Deployment::start_zerotask(bin_dir, true);
+  RpcConnection connection(context, deployment.endpoint());
+  deployment.wait_zerotask_ready(connection, true);
+  return std::make_unique<ZerotaskTarget>("zerotask", std::move(deployment), std::move(connection));
+}
+
+// Throughput, fire-and-forget and sequential calls on every target, in rounds;
+// `reference` is null with --skip-reference.
+void measure_load(Target* reference, Target& zerotask, const BenchOptions& options, Figures& figures) {
+  std::vector<Target*> targets;
+  if (reference) targets.push_back(reference);
+  targets.push_back(&zerotask);
+  ClientLatency client(zerotask.deployment().endpoint(), zerotask.deployment().event_endpoint());
+
+  progress("warming up");
+  for (Target* target : targets) {
+    target->warm_up(std::min(options.tasks, std::max(options.window, kWarmupPipelined)), options.window, kWarmupCalls);
+  }
+  client.warm_up(kWarmupCalls);
+
+  std::vector<RoundStep> pipelined;
+  std::vector<RoundStep> fire_and_forget;
+  std::vector<RoundStep> sequential;
+  for (Target* target : targets) {
+    pipelined.push_back([&options, target](std::size_t round) {
+      target->pipelined_round(share(options.tasks, round, kLoadRounds), options.window);
+    });
+    fire_and_forget.push_back([&options, target](std::size_t round) {
+      target->fire_and_forget_round(share(options.tasks, round, kLoadRounds));
+    });
+    sequential.push_back([&options, target](std::size_t round) {
+      target->sequential_round(share(options.calls, round, kLatencyRounds));
+    });
+  }
+  sequential.push_back(
+      [&options, &client](std::size_t round) { client.round(share(options.calls, round, kLatencyRounds)); });
+
+  progress("throughput: " + std::to_string(options.tasks) + " pipelined calls each");
+  in_rounds(pipelined, kLoadRounds);
+  for (Target* target : targets) progress(target->name() + ": " + rate(target->throughput_tps()));
+
+  progress("fire-and-forget: " + std::to_string(options.tasks) + " notifications each");
+  in_rounds(fire_and_forget, kLoadRounds);
+  for (Target* target : targets) progress(target->name() + ": " + rate(target->fire_and_forget_tps()));
+
+  progress("latency: " + std::to_string(options.calls) + " sequential calls each");
+  in_rounds(sequential, kLatencyRounds);
+  for (Target* target : targets) progress(target->name() + ": " + percentiles(summarize(target->round_trips())));
+
+  figures.throughput_tps = zerotask.throughput_tps();
+  figures.fire_and_forget_tps = zerotask.fire_and_forget_tps();
+  auto latency = summarize(zerotask.round_trips());
+  figures.call_p50_us = latency.p50_us;
+  figures.call_p99_us = latency.p99_us;
+  auto client_latency = summarize(client.round_trips());
+  figures.client_call_p50_us = client_latency.p50_us;
+  progress("zerotask through the client library: " + percentiles(client_latency));
+  if (reference) {
+    figures.ref_throughput_tps = reference->throughput_tps();
+    figures.ref_fire_and_forget_tps = reference->fire_and_forget_tps();
+    auto ref_latency = summarize(reference->round_trips());
+    figures.ref_p50_us = ref_latency.p50_us;
+    figures.ref_p99_us = ref_latency.p99_us;
+  }
+}
+
+void measure_memory(zmq::context_t& context, const BenchOptions& options, const std::string& bin_dir,
+                    Figures& figures) {
+  progress("memory: queueing " + std::to_string(options.queued) + " tasks");
+  if (options.broker.empty()) {
+    Deployment broker = Deployment::start_zerotask(bin_dir, false);
+    RpcConnection connection(context, broker.endpoint());
+    broker.wait_zerotask_ready(connection, false);
+    figures.memory = measure_queue_memory(connection, *broker.broker_pid(), options.queued, false);
+    broker.require_running();
+  } else {
+    RpcConnection connection(context, options.broker);
+    figures.memory = measure_queue_memory(connection, *options.broker_pid, options.queued, true);
+  }
+  char text[64];
+  std::snprintf(text, sizeof text, "%.1f bytes per queued task beyond its payload",
+                figures.memory->bytes_per_task_beyond_payload());
+  progress(std::string("memory: ") + text);
+  if (!figures.memory->peak_reset) {
+    figures.notes.push_back(
+        "the broker's peak memory could not be reset (/proc/PID/clear_refs): the memory figure is too high if the "
+        "broker held more memory before this run");
+  }
+}
+
+}  // namespace
+
+Figures run_bench(const BenchOptions& options) {
+  Figures figures;
+  figures.nproc = std::thread::hardware_concurrency();
+  figures.tasks = options.tasks;
+  figures.calls = options.calls;
+  figures.queued = options.queued;
+  figures.window = options.window;
+  figures.system = options.broker.empty() ? "broker (memory store) and node (2 worker threads) started by zt-bench"
+                                          : "the broker at " + options.broker;
+  std::string bin_dir = options.bin_dir.empty() ? own_directory() : options.bin_dir;
+
+  zmq::context_t context(1);
+  {
+    std::unique_ptr<Target> reference;
+    if (options.skip_reference) {
+      figures.notes.push_back("reference not measured (--skip-reference): no ratios");
+    } else {
+      reference = start_reference(context);
+    }
+    std::unique_ptr<Target> zerotask = start_zerotask(context, options, bin_dir);
+    measure_load(reference.get(), *zerotask, options, figures);
+  }  // both stop here: the memory figure gets the machine to itself
+
+  if (options.broker.empty() || options.broker_pid) {
+    measure_memory(context, options, bin_dir, figures);
+  } else {
+    figures.notes.push_back("memory per queued task not measured: with --broker it needs --broker-pid");
+  }
+  return figures;
+}
+
+}  // namespace zerotask::bench

@@ -1,0 +1,50 @@
+// What zt-bench measures against: a request endpoint plus the processes it started
+// to serve it (none for a broker given with --broker). The processes are stopped
+// when the Deployment goes away. Used by one thread.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <sys/types.h>
+
+#include "child_process.hpp"
+#include "rpc_connection.hpp"
+
+namespace zerotask::bench {
+
+class Deployment {
+ public:
+  // A broker somebody else runs.
+  Deployment(std::string endpoint, std::string event_endpoint);
+
+  // The reference: zt-bench itself in its reference broker and worker modes.
+  static Deployment start_reference();
+  // Our broker (memory store) and, when `with_node`, a node with 2 worker threads,
+  // from the executables in `bin_dir`.
+  static Deployment start_zerotask(const std::string& bin_dir, bool with_node);
+
+  const std::string& endpoint() const { return endpoint_; }
+  const std::string& event_endpoint() const { return event_endpoint_; }
+  // The broker's process id when zt-bench started it.
+  std::optional<pid_t> broker_pid() const;
+
+  // Waits (10 s at most) until the reference broker answers broker.ping with a
+  // worker attached.
+  void wait_reference_ready(RpcConnection& connection);
+  // Waits (10 s at most) until our broker answers broker.ping and, when
+  // `need_node`, lists a node serving noop in broker.nodes.
+  void wait_zerotask_ready(RpcConnection& connection, bool need_node);
+
+  // Throws when a process zt-bench started has ended.
+  void require_running();
+
+ private:
+  std::string endpoint_;
+  std::string event_endpoint_;
+  std::vector<std::unique_ptr<ChildProcess>> processes_;  // the broker first
+};
+
+}  // namespace zerotask::bench

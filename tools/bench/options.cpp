@@ -1,0 +1,48 @@
+#include "options.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include "zerotask/version.hpp"
+
+namespace zerotask::bench {
+
+void add_options(CLI::App& app, BenchOptions& options) {
+  app.description(
+      "Measures a zerotask broker and node against a reference broker with the same hops that only parses and "
+      "re-serializes JSON-RPC (see docs/BENCHMARKS.md). By default starts its own broker (memory store) and a node "
+      "with 2 worker threads on free loopback ports, and always stops them before it exits.\n"
+      "Exit status: 0 when every measurement ran (whether or not the targets were met), 1 on an error, 2 on a usage "
+      "error.");
+  app.set_version_flag("--version", std::string(version()));
+
+  app.add_option("--tasks", options.tasks, "No-op tasks in the throughput and fire-and-forget runs")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{100'000'000}))
+      ->capture_default_str();
+  app.add_option("--calls", options.calls, "Sequential blocking calls timed for p50/p99 (after 100 warm-up calls)")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{10'000'000}))
+      ->capture_default_str();
+  app.add_option("--queued", options.queued, "Tasks queued on a broker with no node for the memory figure")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{100'000'000}))
+      ->capture_default_str();
+  app.add_option("--window", options.window, "Requests in flight in the pipelined runs (ours and the reference's)")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{100'000}))
+      ->capture_default_str();
+  auto* broker = app.add_option("--broker", options.broker,
+                                "Request endpoint of a running broker with a node serving noop; nothing is started");
+  app.add_option("--events", options.events,
+                 "With --broker: its event endpoint, given to the client library (default: the request port + 1)")
+      ->needs(broker);
+  app.add_option("--broker-pid", options.broker_pid,
+                 "With --broker: the broker's process id, to measure its memory (without it the memory figure is "
+                 "skipped); zt-bench queues --queued tasks of a function no node serves there and cancels them")
+      ->needs(broker);
+  app.add_option("--bin-dir", options.bin_dir,
+                 "Directory holding the broker and node executables (default: zt-bench's own)");
+  app.add_flag("--json", options.json, "Print one JSON object instead of the table");
+  app.add_flag("--skip-reference", options.skip_reference, "Do not measure the reference (ratios are then absent)");
+
+  app.add_option("--serve-reference-broker", options.serve_reference_broker)->group("");
+  app.add_option("--serve-reference-worker", options.serve_reference_worker)->group("");
+}
+
+}  // namespace zerotask::bench

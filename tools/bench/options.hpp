@@ -1,0 +1,38 @@
+// zt-bench's command line: what to measure, against what, and how to print it.
+// Plain values, filled by CLI11 in options.cpp; no I/O here.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+
+#include <sys/types.h>
+
+namespace CLI {
+class App;
+}
+
+namespace zerotask::bench {
+
+struct BenchOptions {
+  std::size_t tasks = 100000;       // pipelined and fire-and-forget tasks
+  std::size_t calls = 2000;         // sequential blocking calls
+  std::size_t queued = 1000000;     // tasks queued for the memory figure
+  std::size_t window = 1000;        // requests in flight in the pipelined runs
+  std::string broker;               // empty: start a broker and a node ourselves
+  std::string events;               // with `broker`: its event endpoint (empty: port + 1)
+  std::optional<pid_t> broker_pid;  // with `broker`: measure its memory
+  std::string bin_dir;              // where broker and node are; empty: beside zt-bench
+  bool json = false;
+  bool skip_reference = false;
+
+  // Hidden modes: zt-bench spawns itself as the reference's broker and worker.
+  std::string serve_reference_broker;  // endpoint to bind
+  std::string serve_reference_worker;  // endpoint to connect to
+};
+
+// Declares every option on `app`, writing into `options`; checks that need more
+// than one option (--broker-pid needs --broker, ...) are declared too.
+void add_options(CLI::App& app, BenchOptions& options);
+
+}  // namespace zerotask::bench
