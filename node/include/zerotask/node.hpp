@@ -4,7 +4,10 @@
 // the broker's request endpoint and a SUB to its event endpoint) and `threads`
 // worker threads that run the functions. register_function() is called before
 // run(); run() blocks the calling thread until stop() is called from any thread
-// (stop() is thread-safe). See docs/PROTOCOL.md, section 5, for what goes on the wire.
+// (stop() is thread-safe). The calling thread of run() is the I/O thread, and all
+// threads (workers, ZeroMQ's) start inside run(): constructing a Node starts none,
+// so a program can block signals after constructing it and before run(). See
+// docs/PROTOCOL.md, section 5, for what goes on the wire.
 //
 //   zerotask::Node node({.broker_endpoint = "tcp://127.0.0.1:5555"});
 //   node.register_function("add", [](const zerotask::json& p, zerotask::TaskContext&) {
@@ -40,10 +43,12 @@ class TaskContext {
   virtual const std::string& task_id() const = 0;
   virtual int attempt() const = 0;
   // Sends `progress` (any JSON) to the broker, which stores it and publishes it on
-  // task.<id>. Cheap; safe to call often.
+  // task.<id>. Cheap; safe to call often: when reports come faster than the node
+  // sends them, only a task's latest one goes out.
   virtual void report_progress(json progress) = 0;
   // Fires when the node is stopping past its grace period; long functions should
-  // check it and return early.
+  // check it and return early. Whatever they return then is not reported: the
+  // node says goodbye without it and the broker hands the task out again.
   virtual std::stop_token stop_token() const = 0;
 };
 
@@ -53,19 +58,28 @@ using TaskFunction = std::function<json(const json& params, TaskContext& context
 
 class Node {
  public:
+  // Throws std::invalid_argument for a config it cannot run: an empty broker
+  // endpoint, a name over 128 bytes, over 100,000 threads, a heartbeat interval not
+  // above zero or a negative grace.
   explicit Node(NodeConfig config);
   ~Node();
   Node(const Node&) = delete;
   Node& operator=(const Node&) = delete;
 
-  // Registers `function` under `name`, replacing an earlier one. Before run() only.
+  // Registers `function` under `name`, replacing an earlier one. Before run() only
+  // (std::logic_error after); std::invalid_argument for a name outside 1 to 128
+  // bytes or an empty function.
   void register_function(std::string name, TaskFunction function);
   void register_function(std::string name, std::function<json(const json& params)> function);
 
   // Connects, says hello, serves until stop(), then stops pulling, lets running
   // tasks finish within shutdown_grace, hands back the rest and says goodbye.
+  // Returns when every worker has returned. Once per Node; throws std::logic_error
+  // when called again or with no function registered, and zmq::error_t for an
+  // endpoint ZeroMQ cannot connect to.
   void run();
-  // Thread-safe; returns at once. run() returns once the shutdown is done.
+  // Thread-safe; returns at once. run() returns once the shutdown is done; a stop()
+  // before run() makes run() return at once.
   void stop();
 
   const std::string& name() const;

@@ -1,0 +1,103 @@
+// The `node` executable: serves the example functions to a broker until SIGINT or
+// SIGTERM. The first signal stops the node gracefully (Node::stop); a second one
+// exits at once.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <exception>
+#include <string>
+#include <thread>
+
+#include <CLI/CLI.hpp>
+
+#include "example_functions.hpp"
+#include "zerotask/endpoint.hpp"
+#include "zerotask/log.hpp"
+#include "zerotask/node.hpp"
+#include "zerotask/stop_signals.hpp"
+#include "zerotask/version.hpp"
+
+namespace {
+
+std::string functions_help() {
+  std::string help = "Example functions (params -> result):\n";
+  for (const auto& example : zerotask::examples::example_functions()) {
+    std::string name(example.name);
+    help += "  " + name + std::string(name.size() < 10 ? 10 - name.size() : 1, ' ') + std::string(example.usage) + "\n";
+  }
+  return help;
+}
+
+std::string function_list() {
+  std::string list;
+  for (const auto& example : zerotask::examples::example_functions()) {
+    if (!list.empty()) list += ", ";
+    list += example.name;
+  }
+  return list;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"zerotask node: runs functions for the tasks a zerotask broker hands out."};
+  std::string broker = "tcp://127.0.0.1:5555";
+  std::string events;
+  unsigned threads = std::max(1u, std::thread::hardware_concurrency());
+  std::string name;
+  int heartbeat_ms = 1000;
+  std::string log_level = "info";
+  app.add_option("--broker", broker, "The broker's request endpoint")->capture_default_str();
+  app.add_option("--events", events, "The broker's event endpoint (default: the --broker port + 1)");
+  app.add_option("--threads", threads, "Worker threads: how many tasks run at once")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000));
+  app.add_option("--name", name, "The node's name, unique among the broker's nodes (default: <host>-<pid>-<random>)")
+      ->check([](const std::string& value) {
+        return value.empty() || value.size() > 128 ? std::string("must be 1 to 128 bytes") : std::string();
+      });
+  app.add_option("--heartbeat-ms", heartbeat_ms, "Milliseconds between heartbeats to the broker")
+      ->capture_default_str()
+      ->check(CLI::Range(10, 3600000));
+  app.add_option("--log-level", log_level, "Logging on stderr: error, warn, info or debug")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"error", "warn", "info", "debug"}));
+  app.set_version_flag("--version", std::string(zerotask::version()), "Print the version and exit");
+  app.footer(functions_help());
+  CLI11_PARSE(app, argc, argv);
+
+  zerotask::set_log_level(*zerotask::parse_log_level(log_level));
+  if (events.empty()) {
+    auto derived = zerotask::default_event_endpoint(zerotask::connectable_endpoint(broker));
+    if (!derived) {
+      std::fprintf(stderr, "node: cannot derive the event endpoint from --broker %s; give --events\n", broker.c_str());
+      return 2;
+    }
+    events = *derived;
+  }
+
+  try {
+    zerotask::Node node({.broker_endpoint = broker,
+                         .event_endpoint = events,
+                         .threads = threads,
+                         .name = name,
+                         .heartbeat_interval = std::chrono::milliseconds(heartbeat_ms)});
+    zerotask::examples::register_example_functions(node);
+    // Node's constructor starts no thread, so the signal mask set here reaches every
+    // thread run() starts (workers and ZeroMQ's own).
+    zerotask::StopSignals signals([&node] {
+      zerotask::log(zerotask::LogLevel::Info, "node", "stopping on signal; send it again to exit at once");
+      node.stop();
+    });
+
+    std::printf("zerotask node %s serving %s (events %s), threads: %u, functions: %s\n", node.name().c_str(),
+                broker.c_str(), events.c_str(), threads, function_list().c_str());
+    std::fflush(stdout);
+
+    node.run();
+  } catch (const std::exception& error) {
+    zerotask::log(zerotask::LogLevel::Error, "node", error.what());
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,101 @@
+#include "worker_pool.hpp"
+
+#include <algorithm>
+#include <cstddef>
+#include <iterator>
+#include <utility>
+
+#include "dispatcher.hpp"
+
+namespace zerotask::node_impl {
+namespace {
+
+// The TaskContext of one running job: lives on the worker's stack for the call.
+class WorkerContext final : public TaskContext {
+ public:
+  WorkerContext(const Job& job, Outbox& outbox, std::stop_token token)
+      : job_(job), outbox_(outbox), token_(std::move(token)) {}
+
+  const std::string& task_id() const override { return job_.id; }
+  int attempt() const override { return job_.attempt; }
+  void report_progress(json progress) override {
+    outbox_.push_progress(ProgressReport{job_.id, job_.attempt, std::move(progress)});
+  }
+  std::stop_token stop_token() const override { return token_; }
+
+ private:
+  const Job& job_;
+  Outbox& outbox_;
+  std::stop_token token_;
+};
+
+}  // namespace
+
+WorkerPool::WorkerPool(unsigned threads, Outbox& outbox) : outbox_(outbox) {
+  threads_.reserve(threads);
+  for (unsigned i = 0; i < threads; ++i) threads_.emplace_back([this] { work(); });
+}
+
+WorkerPool::~WorkerPool() {
+  {
+    std::lock_guard lock(mutex_);
+    closing_ = true;
+    queue_.clear();
+    head_ = 0;
+  }
+  stop_source_.request_stop();
+  ready_.notify_all();
+  for (auto& thread : threads_) thread.join();
+}
+
+void WorkerPool::submit(std::span<Job> jobs) {
+  if (jobs.empty()) return;
+  {
+    std::lock_guard lock(mutex_);
+    // Compact once the consumed prefix is at least half the vector: amortized O(1)
+    // per job, and the vector never grows past twice the jobs waiting.
+    if (head_ > 0 && head_ * 2 >= queue_.size()) {
+      queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(head_));
+      head_ = 0;
+    }
+    std::move(jobs.begin(), jobs.end(), std::back_inserter(queue_));
+  }
+  if (jobs.size() >= threads_.size()) {
+    ready_.notify_all();
+  } else {
+    for (std::size_t i = 0; i < jobs.size(); ++i) ready_.notify_one();
+  }
+}
+
+std::size_t WorkerPool::discard_queued() {
+  std::lock_guard lock(mutex_);
+  std::size_t dropped = queue_.size() - head_;
+  queue_.clear();
+  head_ = 0;
+  return dropped;
+}
+
+bool WorkerPool::pop(Job& job) {
+  std::unique_lock lock(mutex_);
+  ready_.wait(lock, [this] { return closing_ || head_ < queue_.size(); });
+  if (closing_) return false;
+  job = std::move(queue_[head_++]);
+  if (head_ == queue_.size()) {
+    queue_.clear();
+    head_ = 0;
+  }
+  return true;
+}
+
+void WorkerPool::work() {
+  Job job;
+  while (pop(job)) {
+    WorkerContext context(job, outbox_, stop_source_.get_token());
+    Outcome outcome = call_function(*job.function, job.params, context);
+    outbox_.push_result(TaskResult{std::move(job.id), job.attempt, std::move(outcome)});
+    // Frees the params now rather than when the next job overwrites them.
+    job.params = nullptr;
+  }
+}
+
+}  // namespace zerotask::node_impl

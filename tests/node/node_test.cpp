@@ -1,0 +1,379 @@
+// The node against a fake broker: what it says on the wire, when, and to whom.
+#include <doctest/doctest.h>
+
+#include <unistd.h>
+
+#include <atomic>
+#include <set>
+#include <stdexcept>
+#include <string>
+
+#include "fake_broker.hpp"
+#include "test_support.hpp"
+#include "zerotask/node.hpp"
+
+namespace zerotask::testing {
+namespace {
+
+json add_numbers(const json& params) {
+  return params.at(0).get<int>() + params.at(1).get<int>();
+}
+
+void with_add(Node& node) {
+  node.register_function("add", add_numbers);
+}
+
+const json& first_result(const Received& done) {
+  return done.params().at("results").at(0);
+}
+
+// Runs one add task to its node.done. The node reads its DEALER in order, so after
+// this it has read everything sent to it before, the hello reply included (events
+// are ignored until the hello reply says which epoch is current).
+bool round_trip(FakeBroker& broker, const std::string& identity) {
+  broker.run(identity, json::array({task("00000000000000ff", "add", {0, 0})}));
+  auto done = broker.expect("node.done");
+  return done && first_result(*done).at("id") == "00000000000000ff";
+}
+
+}  // namespace
+
+TEST_CASE("a node says hello with its name, its sorted functions and one slot per thread" * doctest::timeout(30)) {
+  FakeBroker broker;
+  RunningNode running(node_config(broker, 3), [](Node& node) {
+    node.register_function("echo", [](const json& params) { return params; });
+    with_add(node);
+  });
+  auto hello = broker.expect("node.hello");
+  REQUIRE(hello);
+  CHECK(hello->body.contains("id"));
+  CHECK(hello->params() == json{{"node", "test-node"}, {"functions", {"add", "echo"}}, {"slots", 3}});
+}
+
+TEST_CASE("a task handed out with node.run comes back in node.done with its result" * doctest::timeout(30)) {
+  FakeBroker broker;
+  RunningNode running(node_config(broker), with_add);
+  auto hello = broker.accept_hello();
+  REQUIRE(hello);
+  broker.run(hello->identity, json::array({task("0000000000000001", "add", {2, 3}, 4)}));
+  auto done = broker.expect("node.done");
+  REQUIRE(done);
+  CHECK(done->identity == hello->identity);
+  CHECK_FALSE(done->body.contains("id"));
+  CHECK(done->params().at("results") == json::array({{{"id", "0000000000000001"}, {"attempt", 4}, {"result", 5}}}));
+}
+
+TEST_CASE("an exception thrown by a function becomes task_failed with its message and type" * doctest::timeout(30)) {
+  FakeBroker broker;
+  RunningNode running(node_config(broker), [](Node& node) {
+    node.register_function("explode", [](const json&) -> json { throw std::out_of_range("boom"); });
+  });
+  auto hello = broker.accept_hello();
+  REQUIRE(hello);
+  broker.run(hello->identity, json::array({task("0000000000000002", "explode", json::array())}));
+  auto done = broker.expect("node.done");
+  REQUIRE(done);
+  const json& result = first_result(*done);
+  CHECK(result.at("id") == "0000000000000002");
+  CHECK_FALSE(result.contains("result"));
+  CHECK(result.at("error") ==
+        json{{"code", rpc::kTaskFailed}, {"message", "boom"}, {"data", {{"type", "std::out_of_range"}}}});
+}
+
+TEST_CASE("a task for a function the node does not have fails with unknown_function" * doctest::timeout(30)) {
+  FakeBroker broker;
+  RunningNode running(node_config(broker), with_add);
+  auto hello = broker.accept_hello();
+  REQUIRE(hello);
+  broker.run(hello->identity, json::array({task("0000000000000003", "resize", json::array())}));
+  auto done = broker.expect("node.done");
+  REQUIRE(done);
+  CHECK(first_result(*done).at("error").at("code") == rpc::kUnknownFunction);
+  CHECK(first_result(*done).at("error").at("message") == "this node has no function 'resize'");
+}
+
+TEST_CASE("progress reported by a function reaches the broker before the task's result" * doctest::timeout(30)) {
+  FakeBroker broker;
+  Gate gate;
+  RunningNode running(node_config(broker), [&](Node& node) {
+    node.register_function("steps", [&](const json&, TaskContext& context) -> json {
+      context.report_progress(json{{"current", 1}, {"total", 2}});
+      gate.wait();
+      return "finished";
+    });
+  });
+  auto hello = broker.accept_hello();
+  REQUIRE(hello);
+  broker.run(hello->identity, json::array({task("0000000000000004", "steps", nullptr, 2)}));
+  auto progress = broker.expect("node.progress");
+  REQUIRE(progress);
+  CHECK_FALSE(progress->body.contains("id"));
+  CHECK(progress->params() ==
+        json{{"id", "0000000000000004"}, {"attempt", 2}, {"progress", {{"current", 1}, {"total", 2}}}});
+  gate.open();
+  auto done = broker.expect("node.done");
+  REQUIRE(done);
+  CHECK(first_result(*done).at("result") == "finished");
+}
+
+TEST_CASE("results produced in the same loop turn travel in one node.done" * doctest::timeout(30)) {
+  FakeBroker broker;
+  RunningNode running(node_config(broker), with_add);
+  auto hello = broker.accept_hello();
+  REQUIRE(hello);
+  // Unknown functions are answered by the I/O thread itself while it reads the
+  // node.run, so all three are ready before it next sends.
+  broker.run(hello->identity,
+             json::array({task("000000000000000a", "nope", nullptr), task("000000000000000b", "nope", nullptr),
+                          task("000000000000000c", "nope", nullptr)}));
+  auto done = broker.expect("node.done");
+  REQUIRE(done);
+  REQUIRE(done->params().at("results").size() == 3);
+  CHECK(done->params().at("results").at(2).at("id") == "000000000000000c");
+}
+
+TEST_CASE("many quick tasks come back in fewer node.done messages than tasks, each result once" *
+          doctest::timeout(30)) {
+  FakeBroker broker;
+  RunningNode running(node_config(broker, 2),
+                      [](Node& node) { node.register_function("noop", [](const json&) { return json(nullptr); }); });
+  auto hello = broker.accept_hello();
+  REQUIRE(hello);
+  constexpr int kTasks = 400;
+  json tasks = json::array();
+  for (int i = 0; i < kTasks; ++i) tasks.push_back(task("t" + std::to_string(i), "noop", nullptr));
+  broker.run(hello->identity, std::move(tasks));
+  std::set<std::string> seen;
+  int messages = 0;
+  while (seen.size() < kTasks) {
+    auto done = broker.expect("node.done");
+    REQUIRE(done);
+    ++messages;
+    for (const auto& result : done->params().at("results")) {
+      CHECK(seen.insert(result.at("id").get<std::string>()).second);
+      CHECK(result.at("result").is_null());
+    }
+  }
+  CHECK(messages < kTasks);
+}
+
+// Heartbeat intervals here leave a wide margin before the 3-interval silence
+// timeout, so that a slow (sanitized, loaded) run still answers in time.
+TEST_CASE("a node sends node.heartbeat requests every interval" * doctest::timeout(30)) {
+  FakeBroker broker;
+  broker.answer_heartbeats(false);
+  RunningNode running(node_config(broker, 1, 200ms), with_add);
+  auto hello = broker.accept_hello();
+  REQUIRE(hello);
+  auto first = broker.expect("node.heartbeat", 2s);
+  REQUIRE(first);
+  CHECK(first->body.contains("id"));
+  broker.reply(*first, json{{"epoch", "e1"}});
+  auto second = broker.expect("node.heartbeat", 2s);
+  REQUIRE(second);
+  CHECK(second->body.at("id") != first->body.at("id"));
+  CHECK(second->identity == hello->identity);
+}
+
+TEST_CASE("a node says hello again when a heartbeat is answered with unknown_node" * doctest::timeout(30)) {
+  FakeBroker broker;
+  broker.answer_heartbeats(false);
+  RunningNode running(node_config(broker, 1, 300ms), with_add);
+  auto hello = broker.accept_hello();
+  REQUIRE(hello);
+  auto heartbeat = broker.expect("node.heartbeat", 2s);
+  REQUIRE(heartbeat);
+  broker.reply_error(*heartbeat, rpc::kUnknownNode, "unknown node");
+  auto again = broker.expect("node.hello", 2s);
+  REQUIRE(again);
+  CHECK(again->params().at("node") == "test-node");
+  // The same connection: this hello answers the error, not a silence.
+  CHECK(again->identity == hello->identity);
+}
+
+TEST_CASE("a node reconnects with a new identity when the broker publishes another epoch" * doctest::timeout(30)) {
+  FakeBroker broker;
+  RunningNode running(node_config(broker), with_add);
+  auto hello = broker.accept_hello("e1");
+  REQUIRE(hello);
+  REQUIRE(broker.wait_for_subscriber());
+  REQUIRE(round_trip(broker, hello->identity));
+  // The same epoch is the same broker: nothing happens.
+  broker.publish("broker", json{{"event", "heartbeat"}, {"epoch", "e1"}, {"time", 1}});
+  broker.publish("broker", json{{"event", "started"}, {"epoch", "e2"}, {"time", 2}});
+  auto again = broker.accept_hello("e2");
+  REQUIRE(again);
+  CHECK(again->identity != hello->identity);
+  broker.run(again->identity, json::array({task("0000000000000005", "add", {1, 1})}));
+  auto done = broker.expect("node.done");
+  REQUIRE(done);
+  CHECK(done->identity == again->identity);
+  CHECK_FALSE(broker.backlog_has("node.hello"));
+}
+
+TEST_CASE("a node that hears nothing from the broker for three intervals reconnects with a new identity" *
+          doctest::timeout(30)) {
+  FakeBroker broker;
+  broker.answer_heartbeats(false);
+  RunningNode running(node_config(broker, 1, 50ms), with_add);
+  // Not even the hello is answered.
+  auto hello = broker.expect("node.hello");
+  REQUIRE(hello);
+  auto again = broker.expect("node.hello", 3s);
+  REQUIRE(again);
+  CHECK(again->identity != hello->identity);
+}
+
+TEST_CASE("a task still running when the node reconnects reports its result on the new connection" *
+          doctest::timeout(30)) {
+  FakeBroker broker;
+  Gate gate;
+  std::atomic<bool> started{false};
+  RunningNode running(node_config(broker), [&](Node& node) {
+    with_add(node);
+    node.register_function("hold", [&](const json&) {
+      started = true;
+      gate.wait();
+      return json("held");
+    });
+  });
+  auto hello = broker.accept_hello("e1");
+  REQUIRE(hello);
+  REQUIRE(broker.wait_for_subscriber());
+  REQUIRE(round_trip(broker, hello->identity));
+  // Started, not just queued: a reconnect drops the tasks no worker has started.
+  broker.run(hello->identity, json::array({task("0000000000000006", "hold", nullptr)}));
+  REQUIRE(wait_until([&] { return started.load(); }));
+  broker.publish("broker", json{{"event", "started"}, {"epoch", "e2"}, {"time", 2}});
+  auto again = broker.accept_hello("e2");
+  REQUIRE(again);
+  REQUIRE(again->identity != hello->identity);
+  gate.open();
+  auto done = broker.expect("node.done");
+  REQUIRE(done);
+  CHECK(done->identity == again->identity);
+  CHECK(first_result(*done) == json{{"id", "0000000000000006"}, {"attempt", 1}, {"result", "held"}});
+}
+
+TEST_CASE("stop sends pull with no slots, lets the running task finish, sends its result and says bye" *
+          doctest::timeout(30)) {
+  FakeBroker broker;
+  Gate gate;
+  std::atomic<int> started{0};
+  RunningNode running(node_config(broker, 1), [&](Node& node) {
+    node.register_function("hold", [&](const json&) {
+      ++started;
+      gate.wait();
+      return json("held");
+    });
+  });
+  auto hello = broker.accept_hello();
+  REQUIRE(hello);
+  // One worker: the first task runs, the second waits in the queue and is dropped.
+  broker.run(hello->identity,
+             json::array({task("0000000000000007", "hold", nullptr), task("0000000000000008", "hold", nullptr)}));
+  REQUIRE(wait_until([&] { return started.load() == 1; }));
+  running.node().stop();
+  auto pull = broker.expect("node.pull");
+  REQUIRE(pull);
+  CHECK(pull->params() == json{{"slots", 0}});
+  CHECK_FALSE(running.finished());
+  gate.open();
+  auto done = broker.expect("node.done");
+  REQUIRE(done);
+  CHECK(done->params().at("results") ==
+        json::array({{{"id", "0000000000000007"}, {"attempt", 1}, {"result", "held"}}}));
+  auto bye = broker.expect("node.bye");
+  REQUIRE(bye);
+  CHECK(running.wait_finished());
+  CHECK(started.load() == 1);
+}
+
+TEST_CASE("a task that outlasts the shutdown grace gets its stop token and is handed back, not reported" *
+          doctest::timeout(30)) {
+  FakeBroker broker;
+  std::atomic<bool> started{false};
+  std::atomic<bool> saw_stop{false};
+  NodeConfig config = node_config(broker, 1);
+  config.shutdown_grace = 100ms;
+  RunningNode running(config, [&](Node& node) {
+    node.register_function("forever", [&](const json&, TaskContext& context) -> json {
+      started = true;
+      wait_until([&] { return context.stop_token().stop_requested(); }, 20s);
+      saw_stop = context.stop_token().stop_requested();
+      return "interrupted";
+    });
+  });
+  auto hello = broker.accept_hello();
+  REQUIRE(hello);
+  broker.run(hello->identity, json::array({task("0000000000000009", "forever", nullptr)}));
+  REQUIRE(wait_until([&] { return started.load(); }));
+  running.node().stop();
+  REQUIRE(broker.expect("node.pull"));
+  REQUIRE(broker.expect("node.bye"));
+  CHECK(running.wait_finished());
+  CHECK(saw_stop.load());
+  CHECK_FALSE(broker.backlog_has("node.done"));
+}
+
+TEST_CASE("malformed messages from the broker are ignored and the node keeps serving" * doctest::timeout(30)) {
+  FakeBroker broker;
+  RunningNode running(node_config(broker), with_add);
+  auto hello = broker.accept_hello();
+  REQUIRE(hello);
+  const auto& peer = hello->identity;
+  broker.send_text(peer, "this is not json");
+  broker.send_text(peer, std::string(200, '[') + std::string(200, ']'));
+  broker.send_text(peer, "[]");
+  broker.send_text(peer, "42");
+  broker.send_text(peer, R"({"jsonrpc":"2.0","method":"node.run","params":{"tasks":"none"}})");
+  broker.send_text(peer,
+                   R"({"jsonrpc":"2.0","method":"node.run","params":{"tasks":[7,{"function":"add"},)"
+                   R"({"id":"x","function":"add","attempt":"one"},{"id":"y","function":"add","attempt":1e99}]}})");
+  broker.send_text(peer, R"({"jsonrpc":"2.0","method":"node.run"})");
+  broker.send_text(peer, R"({"jsonrpc":"2.0","id":"nobody","result":{}})");
+  broker.send_text(peer, R"({"jsonrpc":"2.0","id":12345,"error":{"code":-1,"message":"?"}})");
+  broker.run(peer, json::array({task("000000000000000d", "add", {20, 22})}));
+  auto done = broker.expect("node.done");
+  REQUIRE(done);
+  CHECK(done->params().at("results") == json::array({{{"id", "000000000000000d"}, {"attempt", 1}, {"result", 42}}}));
+}
+
+TEST_CASE("a request from the broker other than node.run is answered with method_not_found" * doctest::timeout(30)) {
+  FakeBroker broker;
+  RunningNode running(node_config(broker), with_add);
+  auto hello = broker.accept_hello();
+  REQUIRE(hello);
+  broker.send_text(hello->identity, R"({"jsonrpc":"2.0","id":"q1","method":"node.dance"})");
+  auto answer = broker.receive();
+  REQUIRE(answer);
+  CHECK(answer->body.at("id") == "q1");
+  CHECK(answer->body.at("error").at("code") == rpc::kMethodNotFound);
+}
+
+TEST_CASE("stop called before run makes run return at once" * doctest::timeout(30)) {
+  FakeBroker broker;
+  Node node(node_config(broker));
+  with_add(node);
+  node.stop();
+  node.run();
+  CHECK_FALSE(broker.receive(200ms));
+}
+
+TEST_CASE("a node refuses to run without functions and to register functions once running" * doctest::timeout(30)) {
+  FakeBroker broker;
+  Node empty(node_config(broker));
+  CHECK_THROWS_AS(empty.run(), std::logic_error);
+  RunningNode running(node_config(broker), with_add);
+  REQUIRE(broker.expect("node.hello"));
+  CHECK_THROWS_AS(running.node().register_function("late", add_numbers), std::logic_error);
+}
+
+TEST_CASE("a node without a name makes one from the host, the pid and a random suffix" * doctest::timeout(30)) {
+  NodeConfig config;
+  Node node(config);
+  CHECK(node.name().find("-" + std::to_string(getpid()) + "-") != std::string::npos);
+  CHECK(node.name().size() <= 128);
+}
+
+}  // namespace zerotask::testing

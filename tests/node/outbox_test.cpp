@@ -1,0 +1,52 @@
+// The Outbox: results and progress handed over in batches, with a wake-up.
+#include <doctest/doctest.h>
+
+#include <poll.h>
+
+#include "outbox.hpp"
+
+namespace zerotask::testing {
+namespace {
+
+bool raised(const Wakeup& wakeup) {
+  pollfd item{wakeup.fd(), POLLIN, 0};
+  return ::poll(&item, 1, 0) == 1;
+}
+
+}  // namespace
+
+TEST_CASE("everything pushed before a take comes out in that one take, in order" * doctest::timeout(30)) {
+  Wakeup wakeup;
+  node_impl::Outbox outbox(wakeup);
+  CHECK_FALSE(raised(wakeup));
+  outbox.push_result(node_impl::TaskResult{"a", 1, {1, std::nullopt}});
+  CHECK(raised(wakeup));
+  outbox.push_progress(node_impl::ProgressReport{"b", 1, 50});
+  outbox.push_result(node_impl::TaskResult{"b", 1, {2, std::nullopt}});
+  wakeup.clear();
+  node_impl::OutboxBatch batch;
+  outbox.take(batch);
+  REQUIRE(batch.results.size() == 2);
+  CHECK(batch.results[0].id == "a");
+  CHECK(batch.results[1].id == "b");
+  REQUIRE(batch.progress.size() == 1);
+  CHECK(batch.progress[0].progress == 50);
+  batch.clear();
+  outbox.take(batch);
+  CHECK(batch.empty());
+}
+
+TEST_CASE("the first push after a take raises the wake-up again" * doctest::timeout(30)) {
+  Wakeup wakeup;
+  node_impl::Outbox outbox(wakeup);
+  node_impl::OutboxBatch batch;
+  outbox.push_progress(node_impl::ProgressReport{"a", 1, 1});
+  wakeup.clear();
+  outbox.take(batch);
+  batch.clear();
+  CHECK_FALSE(raised(wakeup));
+  outbox.push_progress(node_impl::ProgressReport{"a", 1, 2});
+  CHECK(raised(wakeup));
+}
+
+}  // namespace zerotask::testing

@@ -1,0 +1,141 @@
+// The WorkerPool: jobs run on its threads and their results land in the outbox.
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "test_support.hpp"
+#include "worker_pool.hpp"
+
+namespace zerotask::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Collects what the pool leaves in the outbox, as the I/O thread would.
+struct Collector {
+  Wakeup wakeup;
+  node_impl::Outbox outbox{wakeup};
+  node_impl::OutboxBatch all;
+
+  void collect() {
+    node_impl::OutboxBatch batch;
+    outbox.take(batch);
+    for (auto& result : batch.results) all.results.push_back(std::move(result));
+    for (auto& report : batch.progress) all.progress.push_back(std::move(report));
+  }
+  bool wait_for_results(std::size_t count) {
+    return wait_until([&] {
+      collect();
+      return all.results.size() >= count;
+    });
+  }
+};
+
+std::vector<node_impl::Job> jobs(const TaskFunction& function, int count, const std::string& prefix = "t") {
+  std::vector<node_impl::Job> out;
+  for (int i = 0; i < count; ++i) out.push_back(node_impl::Job{prefix + std::to_string(i), 1, &function, json{i}});
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("every submitted job runs once and its result reaches the outbox" * doctest::timeout(30)) {
+  Collector collector;
+  TaskFunction twice = [](const json& params, TaskContext&) { return params.at(0).get<int>() * 2; };
+  node_impl::WorkerPool pool(3, collector.outbox);
+  CHECK(pool.threads() == 3);
+  // Several submissions, so the queue is both drained and compacted on the way.
+  for (int round = 0; round < 5; ++round) {
+    auto batch = jobs(twice, 40, "r" + std::to_string(round) + "-");
+    pool.submit(batch);
+  }
+  REQUIRE(collector.wait_for_results(200));
+  std::set<std::string> ids;
+  for (const auto& result : collector.all.results) {
+    ids.insert(result.id);
+    CHECK_FALSE(result.outcome.error);
+  }
+  CHECK(ids.size() == 200);
+  CHECK(collector.all.results.size() == 200);
+}
+
+TEST_CASE("functions on the workers report progress with their task id and attempt" * doctest::timeout(30)) {
+  Collector collector;
+  TaskFunction reporting = [](const json&, TaskContext& context) {
+    context.report_progress(json{{"task", context.task_id()}});
+    return json(nullptr);
+  };
+  node_impl::WorkerPool pool(2, collector.outbox);
+  auto batch = jobs(reporting, 4);
+  pool.submit(batch);
+  REQUIRE(collector.wait_for_results(4));
+  REQUIRE(collector.all.progress.size() == 4);
+  for (const auto& report : collector.all.progress) {
+    CHECK(report.progress.at("task") == report.id);
+    CHECK(report.attempt == 1);
+  }
+}
+
+TEST_CASE("queued jobs no worker has started can be discarded" * doctest::timeout(30)) {
+  Collector collector;
+  std::atomic<bool> release{false};
+  std::atomic<int> started{0};
+  TaskFunction blocking = [&](const json&, TaskContext&) {
+    ++started;
+    wait_until([&] { return release.load(); }, 20s);
+    return json(nullptr);
+  };
+  node_impl::WorkerPool pool(1, collector.outbox);
+  auto batch = jobs(blocking, 5);
+  pool.submit(batch);
+  REQUIRE(wait_until([&] { return started.load() == 1; }));
+  CHECK(pool.discard_queued() == 4);
+  release = true;
+  REQUIRE(collector.wait_for_results(1));
+  std::this_thread::sleep_for(50ms);
+  collector.collect();
+  CHECK(collector.all.results.size() == 1);
+  CHECK(started.load() == 1);
+}
+
+TEST_CASE("request_stop fires the stop token of running functions" * doctest::timeout(30)) {
+  Collector collector;
+  std::atomic<bool> started{false};
+  TaskFunction until_stopped = [&](const json&, TaskContext& context) {
+    started = true;
+    wait_until([&] { return context.stop_token().stop_requested(); }, 20s);
+    return json(context.stop_token().stop_requested());
+  };
+  node_impl::WorkerPool pool(1, collector.outbox);
+  auto batch = jobs(until_stopped, 1);
+  pool.submit(batch);
+  REQUIRE(wait_until([&] { return started.load(); }));
+  pool.request_stop();
+  REQUIRE(collector.wait_for_results(1));
+  CHECK(collector.all.results[0].outcome.result == true);
+}
+
+TEST_CASE("destroying the pool fires the stop token and waits for running functions" * doctest::timeout(30)) {
+  Collector collector;
+  std::atomic<bool> started{false};
+  std::atomic<bool> returned{false};
+  TaskFunction until_stopped = [&](const json&, TaskContext& context) {
+    started = true;
+    wait_until([&] { return context.stop_token().stop_requested(); }, 20s);
+    returned = true;
+    return json(nullptr);
+  };
+  {
+    node_impl::WorkerPool pool(2, collector.outbox);
+    auto batch = jobs(until_stopped, 1);
+    pool.submit(batch);
+    REQUIRE(wait_until([&] { return started.load(); }));
+  }
+  CHECK(returned.load());
+}
+
+}  // namespace zerotask::testing
