@@ -1,0 +1,117 @@
+#include <doctest/doctest.h>
+
+#include <thread>
+
+#include "system_fixture.hpp"
+
+using namespace zerotask::testing;
+using namespace std::chrono_literals;
+
+namespace {
+
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
+
+}  // namespace
+
+TEST_CASE("zt call add 5 6 prints 11 through a real broker and node" * doctest::timeout(60)) {
+  SystemFixture system;
+  system.start_broker();
+  system.start_node("n1");
+  auto result = system.zt({"call", "add", "5", "6"});
+  CHECK(result.exit_code == 0);
+  CHECK(result.output == "11\n");
+}
+
+TEST_CASE("zt call of a failing function exits 1 and prints the function's message" * doctest::timeout(60)) {
+  SystemFixture system;
+  system.start_broker();
+  system.start_node("n1");
+  auto result = system.zt({"call", "fail", "\"boom\""});
+  CHECK(result.exit_code == 1);
+  CHECK(contains(result.output, "boom"));
+}
+
+TEST_CASE("zt submit, status and wait follow one task to its result" * doctest::timeout(60)) {
+  SystemFixture system;
+  system.start_broker();
+  system.start_node("n1");
+  auto submitted = system.zt({"submit", "multiply", "6", "7"});
+  REQUIRE(submitted.exit_code == 0);
+  std::string id = first_line(submitted.output);
+  CHECK(id.size() == 16);
+  auto waited = system.zt({"wait", id});
+  CHECK(waited.exit_code == 0);
+  CHECK(waited.output == "42\n");
+  auto status = system.zt({"status", id, "--json"});
+  CHECK(status.exit_code == 0);
+  CHECK(contains(status.output, "SUCCEEDED"));
+}
+
+TEST_CASE("zt watch shows live progress of a counting task until it ends" * doctest::timeout(60)) {
+  SystemFixture system;
+  system.start_broker();
+  system.start_node("n1");
+  auto submitted = system.zt({"submit", "count", "5", "100"});
+  REQUIRE(submitted.exit_code == 0);
+  auto watched = system.zt({"watch", first_line(submitted.output)});
+  CHECK(watched.exit_code == 0);
+  CHECK(contains(watched.output, "5/5"));
+  CHECK(contains(watched.output, "SUCCEEDED"));
+}
+
+TEST_CASE("zt stats, nodes and functions describe the running system" * doctest::timeout(60)) {
+  SystemFixture system;
+  system.start_broker();
+  system.start_node("n-described");
+  auto nodes = system.zt({"nodes"});
+  CHECK(nodes.exit_code == 0);
+  CHECK(contains(nodes.output, "n-described"));
+  auto functions = system.zt({"functions"});
+  CHECK(functions.exit_code == 0);
+  CHECK(contains(functions.output, "add"));
+  auto stats = system.zt({"stats", "--json"});
+  CHECK(stats.exit_code == 0);
+  CHECK(contains(stats.output, "\"nodes\":1"));
+}
+
+TEST_CASE("a call of a function no node serves ends with an error that says so" * doctest::timeout(60)) {
+  SystemFixture system;
+  system.start_broker();
+  system.start_node("n1");
+  auto timed_out = system.zt({"call", "resize", "1", "--timeout", "1000"});
+  CHECK(timed_out.exit_code == 4);
+  CHECK(contains(timed_out.output, "no node serves 'resize'"));
+  auto fail_fast = system.zt({"call", "resize", "1", "--require-node"});
+  CHECK(fail_fast.exit_code == 5);
+  CHECK(contains(fail_fast.output, "no node serves 'resize'"));
+}
+
+TEST_CASE("zt exits with distinct codes for an unknown task, bad usage and an unreachable broker" *
+          doctest::timeout(60)) {
+  SystemFixture system;
+  system.start_broker();
+  auto unknown = system.zt({"status", "00000000000000ff"});
+  CHECK(unknown.exit_code == 5);
+  CHECK(contains(unknown.output, "00000000000000ff"));
+  auto usage = system.zt({"frobnicate"});
+  CHECK(usage.exit_code == 2);
+  auto bad_json = system.zt({"call", "add", "--params", "{not json"});
+  CHECK(bad_json.exit_code == 2);
+  auto unreachable = run_command(bin_dir() + "/zt", {"ping", "--broker", free_tcp_endpoint()});
+  CHECK(unreachable.exit_code == 3);
+  CHECK(contains(unreachable.output, "cannot reach the broker"));
+}
+
+TEST_CASE("every executable answers -h and --version" * doctest::timeout(60)) {
+  for (std::string program : {"broker", "node", "zt", "zt-bench"}) {
+    CAPTURE(program);
+    auto help = run_command(bin_dir() + "/" + program, {"-h"});
+    CHECK(help.exit_code == 0);
+    CHECK(contains(help.output, "--version"));
+    auto version = run_command(bin_dir() + "/" + program, {"--version"});
+    CHECK(version.exit_code == 0);
+    CHECK(contains(version.output, "0.1.0"));
+  }
+}

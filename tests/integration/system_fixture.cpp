@@ -1,0 +1,50 @@
+#include "system_fixture.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace zerotask::testing {
+
+SystemFixture::SystemFixture() : endpoint(free_tcp_endpoint()) {}
+
+void SystemFixture::start_broker(const std::vector<std::string>& extra_args) {
+  std::vector<std::string> args = {"--endpoint", endpoint, "--store", "memory", "--log-level", "warn"};
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  if (std::find(args.begin(), args.end(), "--heartbeat-ms") == args.end()) {
+    args.insert(args.end(), {"--heartbeat-ms", "200"});
+  }
+  broker = std::make_unique<ChildProcess>(bin_dir() + "/broker", args);
+  peer = std::make_unique<RawPeer>(context, endpoint);
+  bool up = wait_until([&] {
+    try {
+      return peer->call("broker.ping", nullptr, std::chrono::milliseconds(200)).contains("result");
+    } catch (const std::exception&) {
+      return false;
+    }
+  });
+  if (!up) throw std::runtime_error("the broker did not answer");
+}
+
+ChildProcess& SystemFixture::start_node(const std::string& name, int threads) {
+  int before = node_count();
+  nodes.push_back(std::make_unique<ChildProcess>(
+      bin_dir() + "/node", std::vector<std::string>{"--broker", endpoint, "--threads", std::to_string(threads),
+                                                    "--name", name, "--heartbeat-ms", "200", "--log-level", "warn"}));
+  if (!wait_until([&] { return node_count() > before; })) throw std::runtime_error("node " + name + " never joined");
+  return *nodes.back();
+}
+
+int SystemFixture::node_count() {
+  try {
+    return static_cast<int>(peer->call("broker.nodes", nullptr, std::chrono::seconds(2))["result"]["nodes"].size());
+  } catch (const std::exception&) {
+    return -1;
+  }
+}
+
+CommandResult SystemFixture::zt(std::vector<std::string> args, std::chrono::milliseconds timeout) {
+  args.insert(args.begin() + (args.empty() ? 0 : 1), {"--broker", endpoint});
+  return run_command(bin_dir() + "/zt", args, timeout);
+}
+
+}  // namespace zerotask::testing

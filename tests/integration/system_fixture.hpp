@@ -1,0 +1,36 @@
+// SystemFixture: a broker and nodes running as real processes on free ports, for
+// the integration tests. Everything it starts is killed and reaped when it goes.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <zmq.hpp>
+
+#include "raw_peer.hpp"
+#include "test_support.hpp"
+
+namespace zerotask::testing {
+
+class SystemFixture {
+ public:
+  SystemFixture();
+
+  // Starts (or restarts) the broker on the fixture's port; waits until it answers.
+  void start_broker(const std::vector<std::string>& extra_args = {});
+  // Starts a node with `threads` workers and waits until the broker lists it.
+  ChildProcess& start_node(const std::string& name, int threads = 2);
+  // The number of nodes the broker lists now.
+  int node_count();
+  // Runs zt with --broker set to this system.
+  CommandResult zt(std::vector<std::string> args, std::chrono::milliseconds timeout = std::chrono::seconds(20));
+
+  std::string endpoint;
+  zmq::context_t context;
+  std::unique_ptr<ChildProcess> broker;
+  std::vector<std::unique_ptr<ChildProcess>> nodes;
+  std::unique_ptr<RawPeer> peer;  // a DEALER for checks, reconnected on broker restart
+};
+
+}  // namespace zerotask::testing
