@@ -4,7 +4,9 @@
 // to the broker's request endpoint, and a SUB to the event endpoint opened the first
 // time a progress callback is set). Every public member function is thread-safe:
 // one Client may be shared by many threads, with thousands of calls and futures in
-// flight over its one connection.
+// flight over its one connection. Progress callbacks run on the I/O thread: they
+// must not make blocking calls on the Client (those throw std::logic_error) nor
+// destroy it.
 //
 //   zerotask::Client client("tcp://127.0.0.1:5555");
 //   zerotask::json sum = client.call("add", 5, 6);          // 11
@@ -43,13 +45,19 @@ struct SubmitOptions {
 
 class Client {
  public:
+  // Connects in the background; requests wait up to connect_timeout for the
+  // connection. A bind address ("tcp://*:5555") means that port on 127.0.0.1.
+  // Throws std::invalid_argument for an endpoint ZeroMQ cannot use or a timeout
+  // that is not positive.
   explicit Client(std::string broker_endpoint, ClientOptions options = {});
   ~Client();
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
 
   // Runs `function` with the arguments as its params array and returns its result.
-  // Throws TaskFailed, TimedOut, Cancelled, ProtocolError or BrokerUnreachable.
+  // Throws TaskFailed, TimedOut, Cancelled, ProtocolError or BrokerUnreachable. A
+  // call that times out leaves its task with the broker; the TimedOut message
+  // says when no node serves the function.
   template <class... Args>
   json call(const std::string& function, Args&&... args) {
     return call_params(function, json::array({json(std::forward<Args>(args))...}));

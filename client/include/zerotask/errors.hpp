@@ -47,7 +47,13 @@ class ProtocolError : public Error {
   using Error::Error;
 };
 
-// No connection to the broker could be made (or kept) within the connect timeout.
+// Code of the errors that are not an answer from the broker (BrokerUnreachable):
+// no JSON-RPC code applies to them.
+inline constexpr int kNoProtocolCode = 0;
+
+// No connection to the broker could be made (or kept) within the connect timeout, or
+// the Client was closed while the request was in flight ("client closed"). Its
+// code() is kNoProtocolCode.
 class BrokerUnreachable : public Error {
  public:
   using Error::Error;

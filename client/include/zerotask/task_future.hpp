@@ -25,11 +25,16 @@ class TaskFuture {
   // The task id; blocks until the broker has acknowledged the submission and throws
   // (ProtocolError, BrokerUnreachable) if it refused it.
   const std::string& id() const;
-  // Asks the broker for the task's current state.
+  // Asks the broker for the task's current state (a final state, once known, is
+  // not asked again: it cannot change).
   TaskState status() const;
-  // Blocks until the task is final or `timeout` passes; true if final.
+  // Blocks until the future has its outcome or `timeout` passes; true if it has.
+  // The outcome is the task's end, or the reason it can no longer be followed
+  // (refused, unknown task, broker unreachable, client closed).
   bool wait(std::chrono::milliseconds timeout) const;
-  // Blocks until final and returns the result, or throws TaskFailed / Cancelled.
+  // Blocks until the outcome and returns the result; throws TaskFailed or
+  // Cancelled for a task that did not succeed, ProtocolError or BrokerUnreachable
+  // when it could not be followed.
   json result() const;
   // Cancels the task if it has not started; throws ProtocolError(kNotCancellable)
   // otherwise.

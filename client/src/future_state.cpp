@@ -1,0 +1,105 @@
+#include "future_state.hpp"
+
+#include <utility>
+
+#include "zerotask/errors.hpp"
+
+namespace zerotask::detail {
+
+FutureState::FutureState(std::weak_ptr<Connection> connection) : connection_(std::move(connection)) {}
+
+void FutureState::acknowledge(std::string id) {
+  {
+    std::lock_guard lock(mutex_);
+    if (acknowledged_ || done_) return;
+    id_ = std::move(id);
+    acknowledged_ = true;
+  }
+  changed_.notify_all();
+}
+
+void FutureState::succeed(json result) {
+  complete(std::move(result), nullptr, TaskState::Succeeded);
+}
+
+void FutureState::fail(std::exception_ptr error, std::optional<TaskState> state) {
+  complete(nullptr, std::move(error), state);
+}
+
+void FutureState::complete(json result, std::exception_ptr error, std::optional<TaskState> state) {
+  {
+    std::lock_guard lock(mutex_);
+    if (done_) return;
+    done_ = true;
+    final_state_ = state;
+    result_ = std::move(result);
+    error_ = std::move(error);
+    if (promise_) {
+      if (error_) {
+        promise_->set_exception(error_);
+      } else {
+        promise_->set_value(result_);
+      }
+    }
+  }
+  changed_.notify_all();
+}
+
+const std::string& FutureState::id() const {
+  std::unique_lock lock(mutex_);
+  changed_.wait(lock, [this] { return acknowledged_ || done_; });
+  if (!acknowledged_) std::rethrow_exception(error_);
+  return id_;
+}
+
+std::optional<std::string> FutureState::known_id() const {
+  std::lock_guard lock(mutex_);
+  if (!acknowledged_) return std::nullopt;
+  return id_;
+}
+
+bool FutureState::done() const {
+  std::lock_guard lock(mutex_);
+  return done_;
+}
+
+bool FutureState::wait_until(std::chrono::steady_clock::time_point deadline) const {
+  std::unique_lock lock(mutex_);
+  return changed_.wait_until(lock, deadline, [this] { return done_; });
+}
+
+json FutureState::result() const {
+  std::unique_lock lock(mutex_);
+  changed_.wait(lock, [this] { return done_; });
+  if (error_) std::rethrow_exception(error_);
+  return result_;
+}
+
+std::optional<TaskState> FutureState::final_state() const {
+  std::lock_guard lock(mutex_);
+  return final_state_;
+}
+
+std::shared_future<json> FutureState::std_future() {
+  std::lock_guard lock(mutex_);
+  if (!promise_) {
+    promise_.emplace();
+    shared_future_ = promise_->get_future().share();
+    if (done_) {
+      if (error_) {
+        promise_->set_exception(error_);
+      } else {
+        promise_->set_value(result_);
+      }
+    }
+  }
+  return shared_future_;
+}
+
+std::shared_ptr<Connection> FutureState::connection() const {
+  auto connection = connection_.lock();
+  if (!connection) throw BrokerUnreachable(kNoProtocolCode, "client closed");
+  return connection;
+}
+
+}  // namespace zerotask::detail

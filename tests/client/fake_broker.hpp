@@ -1,0 +1,69 @@
+// FakeBroker: enough of a broker (docs/PROTOCOL.md) to test the client against,
+// with the test in control of when tasks end.
+//
+// A ROUTER on a free request endpoint and a PUB on the event endpoint beside it,
+// served by one thread that owns both. Functions given to serve() run at once when
+// submitted; tasks of functions given to hold() stay RUNNING until the test calls
+// finish() or fail(); tasks of any other function stay QUEUED (no node serves it).
+// Every public member function is thread-safe: it runs on the fake's thread and
+// returns when done.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "zerotask/json_rpc.hpp"
+
+namespace zerotask::testing {
+
+class FakeBroker {
+ public:
+  // Returns the task's result, or throws zerotask::RpcError for a failure.
+  using Function = std::function<json(const json& params)>;
+
+  // Binds `endpoint` (and its default event endpoint); a fresh free pair when empty.
+  explicit FakeBroker(std::string endpoint = "");
+  ~FakeBroker();
+  FakeBroker(const FakeBroker&) = delete;
+  FakeBroker& operator=(const FakeBroker&) = delete;
+
+  const std::string& endpoint() const { return endpoint_; }
+  const std::string& event_endpoint() const { return event_endpoint_; }
+
+  void serve(const std::string& function, Function body);
+  void hold(const std::string& function);
+  // task.wait answers with the task as it is after at most `cap`, however long the
+  // client asked to wait (as a broker does once timeout_ms passes).
+  void cap_waits(std::chrono::milliseconds cap);
+  // Sends unreadable and unmatched messages to a peer before each answer.
+  void send_garbage_before_answers();
+  // Drops every connection by closing the ROUTER and binding a new one on the same
+  // endpoint; tasks are kept, as a broker with a durable store would.
+  void drop_connections();
+
+  // Ids of the tasks of `function`, in the order they were submitted.
+  std::vector<std::string> tasks_of(const std::string& function);
+  json task(const std::string& id);
+  void finish(const std::string& id, json result);
+  // Finishes every unfinished task of `function`, newest first, with the result of
+  // `result_of(params)`.
+  void finish_all(const std::string& function, const Function& result_of);
+  void fail(const std::string& id, rpc::Error error);
+  void publish_progress(const std::string& id, json progress);
+  // How many requests of `method` arrived, and the params of the last one.
+  int requests(const std::string& method);
+  json last_params(const std::string& method);
+
+ private:
+  class Loop;
+  std::unique_ptr<Loop> loop_;
+  std::string endpoint_;
+  std::string event_endpoint_;
+};
+
+}  // namespace zerotask::testing

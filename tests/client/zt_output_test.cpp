@@ -1,0 +1,78 @@
+// How zt shows results, tasks and errors to a person.
+#include <doctest/doctest.h>
+
+#include <sstream>
+
+#include "arguments.hpp"
+#include "commands.hpp"
+#include "exit_codes.hpp"
+#include "output.hpp"
+
+using zerotask::json;
+
+TEST_CASE("results print strings as text and other values as JSON" * doctest::timeout(30)) {
+  CHECK(zerotask::zt::format_value(11) == "11");
+  CHECK(zerotask::zt::format_value("hello") == "hello");
+  CHECK(zerotask::zt::format_value(nullptr) == "null");
+  CHECK(zerotask::zt::format_value(json::array()) == "[]");
+  CHECK(zerotask::zt::format_value(json::array({1, 2})) == "[\n  1,\n  2\n]");
+}
+
+TEST_CASE("progress with current and total prints as a fraction" * doctest::timeout(30)) {
+  CHECK(zerotask::zt::format_progress({{"current", 3}, {"total", 10}}) == "3/10");
+  CHECK(zerotask::zt::format_progress("halfway") == "halfway");
+  CHECK(zerotask::zt::format_progress(0.5) == "0.5");
+  CHECK(zerotask::zt::format_progress({{"step", "copy"}}) == "{\"step\":\"copy\"}");
+}
+
+TEST_CASE("a task line shows the state with progress, node or error" * doctest::timeout(30)) {
+  CHECK(zerotask::zt::task_line({{"state", "QUEUED"}}) == "QUEUED");
+  CHECK(zerotask::zt::task_line({{"state", "RUNNING"}, {"node", "n1"}}) == "RUNNING on n1");
+  CHECK(zerotask::zt::task_line(
+            {{"state", "RUNNING"}, {"node", "n1"}, {"progress", {{"current", 3}, {"total", 10}}}}) == "RUNNING 3/10");
+  CHECK(zerotask::zt::task_line(
+            {{"state", "FAILED"}, {"error", {{"code", -32000}, {"message", "boom"}, {"data", {{"type", "E"}}}}}}) ==
+        "FAILED: boom (E)");
+  CHECK(zerotask::zt::task_line(json::object()) == "-");
+  CHECK(zerotask::zt::format_status({{"state", "SUCCEEDED"}, {"result", 11}}) == "SUCCEEDED\n11\n");
+}
+
+TEST_CASE("tables of nodes, functions and tasks survive missing fields" * doctest::timeout(30)) {
+  json nodes = {
+      {"nodes", {{{"name", "n1"}, {"functions", {"add", "echo"}}, {"slots", 4}, {"running", 1}, {"idle_ms", 120}}}}};
+  CHECK(zerotask::zt::format_nodes(nodes) ==
+        "NODE  SLOTS  RUNNING  IDLE   FUNCTIONS\n"
+        "n1    4      1        120ms  add,echo\n");
+  CHECK(zerotask::zt::format_nodes({{"nodes", json::array()}}) == "no nodes\n");
+  CHECK(zerotask::zt::format_functions({{"functions", {{{"name", "add"}}}}}) ==
+        "FUNCTION  NODES  QUEUED  RUNNING\n"
+        "add       -      -       -\n");
+  CHECK(zerotask::zt::format_list({{"tasks", json::array()}, {"total", 0}}) == "0 of 0 tasks\n");
+  CHECK(zerotask::zt::format_stats(42).find("submitted") != std::string::npos);
+}
+
+TEST_CASE("errors are described for people" * doctest::timeout(30)) {
+  CHECK(zerotask::zt::describe_error(
+            zerotask::TaskFailed(-32000, "boom", {{"type", "std::runtime_error"}, {"task", "0000d1f5c2a40001"}})) ==
+        "task 0000d1f5c2a40001 failed: boom (std::runtime_error)");
+  CHECK(zerotask::zt::describe_error(zerotask::Cancelled(-32002, "cancelled", {{"task", "0000d1f5c2a40001"}})) ==
+        "task 0000d1f5c2a40001 was cancelled");
+  CHECK(zerotask::zt::describe_error(zerotask::ProtocolError(-32006, "no node serves 'x'")) ==
+        "no node serves 'x' (no_node)");
+  CHECK(zerotask::zt::describe_error(zerotask::ProtocolError(-32004, "no task 00000000000000ff")) ==
+        "no task 00000000000000ff");
+}
+
+TEST_CASE("each kind of failure has its own exit code" * doctest::timeout(30)) {
+  std::ostringstream err;
+  auto code_of = [&err](auto exception) { return zerotask::zt::run_guarded([&]() -> int { throw exception; }, err); };
+  CHECK(code_of(zerotask::TaskFailed(-32000, "boom")) == zerotask::zt::kTaskFailed);
+  CHECK(code_of(zerotask::Cancelled(-32002, "cancelled")) == zerotask::zt::kTaskFailed);
+  CHECK(code_of(zerotask::zt::UsageError("bad")) == zerotask::zt::kUsage);
+  CHECK(code_of(zerotask::BrokerUnreachable(0, "cannot reach the broker at tcp://127.0.0.1:1")) ==
+        zerotask::zt::kUnreachable);
+  CHECK(code_of(zerotask::TimedOut(-32001, "slow")) == zerotask::zt::kTimedOut);
+  CHECK(code_of(zerotask::ProtocolError(-32004, "no task 00000000000000ff")) == zerotask::zt::kRefused);
+  CHECK(err.str().find("zt: cannot reach the broker at tcp://127.0.0.1:1\n") != std::string::npos);
+  CHECK(zerotask::zt::run_guarded([] { return 0; }, err) == zerotask::zt::kOk);
+}

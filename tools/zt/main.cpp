@@ -1,0 +1,98 @@
+// zt: the zerotask command line. Parses the command line with CLI11 and hands the
+// subcommand to commands.cpp; exit codes are listed in exit_codes.hpp and in -h.
+#include <functional>
+#include <iostream>
+#include <map>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "commands.hpp"
+#include "exit_codes.hpp"
+#include "zerotask/version.hpp"
+
+namespace {
+
+using namespace zerotask::zt;
+
+// The options every subcommand takes, before or after its name.
+void add_global_options(CLI::App& app, GlobalOptions& global) {
+  app.add_option("--broker", global.broker, "Broker request endpoint")->capture_default_str();
+  app.add_option("--events", global.events, "Broker event endpoint (default: the broker's port + 1)");
+  app.add_flag("--json", global.json, "Print raw JSON");
+  app.add_option("--timeout", global.timeout_ms, "Give up after this many milliseconds (default: none; a call: 30000)")
+      ->check(CLI::NonNegativeNumber);
+  app.set_version_flag("--version", std::string(zerotask::version()));
+}
+
+CLI::App* add_command(CLI::App& app, GlobalOptions& global, const std::string& name, const std::string& description) {
+  CLI::App* command = app.add_subcommand(name, description);
+  add_global_options(*command, global);
+  return command;
+}
+
+void add_task_arguments(CLI::App& command, TaskArguments& task) {
+  command.add_option("function", task.function, "Function to run")->required();
+  command.add_option("args", task.args,
+                     "Its arguments, each JSON if it parses as JSON (5, true, \"x\", [1]), "
+                     "otherwise a string");
+  command.add_option("--params", task.params, "All params as one JSON array or object, instead of ARGS");
+  command.add_flag("--require-node", task.require_node, "Fail at once if no connected node serves FUNCTION");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  GlobalOptions global;
+  TaskArguments task;
+  ListArguments list;
+  std::string id;
+
+  CLI::App app{"zt: run, follow and inspect zerotask tasks", "zt"};
+  app.footer(kExitCodeHelp);
+  app.require_subcommand(1);
+  add_global_options(app, global);
+
+  CLI::App* call = add_command(app, global, "call", "Run a function, wait for it and print its result");
+  add_task_arguments(*call, task);
+  CLI::App* submit = add_command(app, global, "submit", "Queue a function call and print the task id");
+  add_task_arguments(*submit, task);
+  CLI::App* status = add_command(app, global, "status", "Print a task's state (and progress or result)");
+  CLI::App* wait = add_command(app, global, "wait", "Wait until a task is final and print its result");
+  CLI::App* watch = add_command(app, global, "watch", "Print a task's state changes and progress live until it ends");
+  CLI::App* cancel = add_command(app, global, "cancel", "Cancel a task that has not started");
+  for (CLI::App* command : {status, wait, watch, cancel}) command->add_option("id", id, "Task id")->required();
+  CLI::App* stats = add_command(app, global, "stats", "Print the broker's counters");
+  CLI::App* nodes = add_command(app, global, "nodes", "List the connected nodes");
+  CLI::App* functions = add_command(app, global, "functions", "List the functions served or waited for");
+  CLI::App* list_command = add_command(app, global, "list", "List tasks, oldest first");
+  list_command->add_option("--state", list.state, "Only tasks in this state (QUEUED, RUNNING, SUCCEEDED...)");
+  list_command->add_option("--function", list.function, "Only tasks of this function");
+  list_command->add_option("--limit", list.limit, "At most this many tasks (1 to 1000; default 100)")
+      ->check(CLI::Range(1, 1000));
+  list_command->add_option("--offset", list.offset, "Skip this many tasks")->check(CLI::NonNegativeNumber);
+  CLI::App* ping = add_command(app, global, "ping", "Check that the broker answers");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    // Help and --version end the parse with exit code 0; every real error is usage.
+    return app.exit(error) == 0 ? kOk : kUsage;
+  }
+
+  const std::map<CLI::App*, std::function<int()>> runners{
+      {call, [&] { return run_call(global, task, std::cout); }},
+      {submit, [&] { return run_submit(global, task, std::cout); }},
+      {status, [&] { return run_status(global, id, std::cout); }},
+      {wait, [&] { return run_wait(global, id, std::cout); }},
+      {watch, [&] { return run_watch(global, id, std::cout); }},
+      {cancel, [&] { return run_cancel(global, id, std::cout); }},
+      {stats, [&] { return run_stats(global, std::cout); }},
+      {nodes, [&] { return run_nodes(global, std::cout); }},
+      {functions, [&] { return run_functions(global, std::cout); }},
+      {list_command, [&] { return run_list(global, list, std::cout); }},
+      {ping, [&] { return run_ping(global, std::cout); }},
+  };
+  // require_subcommand(1): exactly one subcommand was parsed.
+  return run_guarded(runners.at(app.get_subcommands().front()), std::cerr);
+}

@@ -1,0 +1,182 @@
+#include "output.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <sstream>
+#include <vector>
+
+#include "zerotask/error_codes.hpp"
+
+namespace zerotask::zt {
+namespace {
+
+const json kNull;
+
+const json& member(const json& value, const char* key) {
+  if (!value.is_object()) return kNull;
+  auto it = value.find(key);
+  return it == value.end() ? kNull : *it;
+}
+
+// A scalar field as text; "-" when absent.
+std::string field(const json& value, const char* key) {
+  const json& found = member(value, key);
+  if (found.is_null()) return "-";
+  if (found.is_string()) return found.get<std::string>();
+  return rpc::to_text(found);
+}
+
+// Left-aligned columns separated by two spaces.
+std::string table(const std::vector<std::vector<std::string>>& rows) {
+  std::vector<std::size_t> widths;
+  for (const auto& row : rows) {
+    widths.resize(std::max(widths.size(), row.size()), 0);
+    for (std::size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
+  }
+  std::string out;
+  for (const auto& row : rows) {
+    std::string line;
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      line += row[i];
+      if (i + 1 < row.size()) line += std::string(widths[i] - row[i].size() + 2, ' ');
+    }
+    out += line + "\n";
+  }
+  return out;
+}
+
+std::string join(const json& list) {
+  if (!list.is_array()) return "-";
+  std::string out;
+  for (const json& item : list) {
+    if (!out.empty()) out += ",";
+    out += item.is_string() ? item.get<std::string>() : rpc::to_text(item);
+  }
+  return out;
+}
+
+std::string format_duration(const json& ms) {
+  if (!ms.is_number()) return "-";
+  double seconds = ms.get<double>() / 1000.0;
+  char text[64];
+  if (seconds < 120) {
+    std::snprintf(text, sizeof text, "%.1fs", seconds);
+  } else if (seconds < 7200) {
+    std::snprintf(text, sizeof text, "%.1fm", seconds / 60);
+  } else {
+    std::snprintf(text, sizeof text, "%.1fh", seconds / 3600);
+  }
+  return text;
+}
+
+}  // namespace
+
+std::string format_value(const json& value) {
+  if (value.is_string()) return value.get<std::string>();
+  if (value.is_structured() && !value.empty()) return value.dump(2, ' ', false, json::error_handler_t::replace);
+  return rpc::to_text(value);
+}
+
+std::string format_progress(const json& progress) {
+  const json& current = member(progress, "current");
+  const json& total = member(progress, "total");
+  if (current.is_number() && total.is_number()) return rpc::to_text(current) + "/" + rpc::to_text(total);
+  if (progress.is_string()) return progress.get<std::string>();
+  return rpc::to_text(progress);
+}
+
+std::string task_line(const json& task) {
+  std::string state = field(task, "state");
+  std::string line = state;
+  if (state == "RUNNING") {
+    if (const json& progress = member(task, "progress"); !progress.is_null()) {
+      line += " " + format_progress(progress);
+    } else if (const json& node = member(task, "node"); node.is_string()) {
+      line += " on " + node.get<std::string>();
+    }
+  } else if (state == "FAILED") {
+    const json& error = member(task, "error");
+    line += ": " + field(error, "message");
+    if (const json& type = member(member(error, "data"), "type"); type.is_string()) {
+      line += " (" + type.get<std::string>() + ")";
+    }
+  }
+  return line;
+}
+
+std::string format_status(const json& task) {
+  std::string out = task_line(task) + "\n";
+  if (field(task, "state") == "SUCCEEDED") out += format_value(member(task, "result")) + "\n";
+  return out;
+}
+
+std::string format_stats(const json& stats) {
+  const json& tasks = member(stats, "tasks");
+  std::string counts;
+  for (const char* state : {"PENDING", "QUEUED", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED"}) {
+    counts += std::string(counts.empty() ? "" : "  ") + state + " " + field(tasks, state);
+  }
+  return "broker     " + field(stats, "epoch") + " (version " + field(stats, "version") + ", up " +
+         format_duration(member(stats, "uptime_ms")) + ", store " + field(stats, "store") + ")\n" + "tasks      " +
+         counts + "\n" + "submitted  " + field(stats, "submitted") + "\n" + "nodes      " + field(stats, "nodes") +
+         " (" + field(stats, "slots") + " slots, " + field(stats, "running") + " running)\n";
+}
+
+std::string format_nodes(const json& answer) {
+  const json& nodes = member(answer, "nodes");
+  if (!nodes.is_array() || nodes.empty()) return "no nodes\n";
+  std::vector<std::vector<std::string>> rows{{"NODE", "SLOTS", "RUNNING", "IDLE", "FUNCTIONS"}};
+  for (const json& node : nodes) {
+    rows.push_back({field(node, "name"), field(node, "slots"), field(node, "running"), field(node, "idle_ms") + "ms",
+                    join(member(node, "functions"))});
+  }
+  return table(rows);
+}
+
+std::string format_functions(const json& answer) {
+  const json& functions = member(answer, "functions");
+  if (!functions.is_array() || functions.empty()) return "no functions\n";
+  std::vector<std::vector<std::string>> rows{{"FUNCTION", "NODES", "QUEUED", "RUNNING"}};
+  for (const json& function : functions) {
+    rows.push_back(
+        {field(function, "name"), field(function, "nodes"), field(function, "queued"), field(function, "running")});
+  }
+  return table(rows);
+}
+
+std::string format_list(const json& answer) {
+  const json& tasks = member(answer, "tasks");
+  std::size_t shown = tasks.is_array() ? tasks.size() : 0;
+  std::string out;
+  if (shown > 0) {
+    std::vector<std::vector<std::string>> rows{{"ID", "FUNCTION", "STATE"}};
+    for (const json& task : tasks) rows.push_back({field(task, "id"), field(task, "function"), task_line(task)});
+    out = table(rows);
+  }
+  return out + std::to_string(shown) + " of " + field(answer, "total") + " tasks\n";
+}
+
+std::string format_ping(const std::string& endpoint, const json& pong, std::chrono::microseconds round_trip) {
+  char milliseconds[32];
+  std::snprintf(milliseconds, sizeof milliseconds, "%.2f", static_cast<double>(round_trip.count()) / 1000.0);
+  return "pong from " + endpoint + ": epoch " + field(pong, "epoch") + ", version " + field(pong, "version") + ", " +
+         milliseconds + " ms\n";
+}
+
+std::string describe_error(const Error& error) {
+  const json& task = member(error.data(), "task");
+  std::string subject = task.is_string() ? "task " + task.get<std::string>() : "the task";
+  if (dynamic_cast<const TaskFailed*>(&error) != nullptr) {
+    std::string out = subject + " failed: " + error.what();
+    if (const json& type = member(error.data(), "type"); type.is_string()) out += " (" + type.get<std::string>() + ")";
+    return out;
+  }
+  if (dynamic_cast<const Cancelled*>(&error) != nullptr) return subject + " was cancelled";
+  // "no task <id>" (zt words not_found itself) needs no code name after it.
+  if (dynamic_cast<const ProtocolError*>(&error) != nullptr && error.code() != rpc::kNotFound) {
+    return std::string(error.what()) + " (" + std::string(rpc::error_code_name(error.code())) + ")";
+  }
+  return error.what();
+}
+
+}  // namespace zerotask::zt

@@ -1,0 +1,40 @@
+// How zt shows what the broker returns to a person (--json prints raw JSON
+// instead). Pure functions over JSON; a field missing from a broker's answer shows
+// as "-" rather than failing.
+#pragma once
+
+#include <chrono>
+#include <string>
+
+#include "zerotask/errors.hpp"
+#include "zerotask/json_rpc.hpp"
+
+namespace zerotask::zt {
+
+// A result: a string as its text, anything else as JSON (arrays and objects
+// indented).
+std::string format_value(const json& value);
+
+// Progress: "3/10" for {"current": 3, "total": 10}, a string as its text, anything
+// else as compact JSON.
+std::string format_progress(const json& progress);
+
+// One line for a task or a task event: "QUEUED", "RUNNING on n1", "RUNNING 3/10",
+// "SUCCEEDED", "FAILED: boom (std::runtime_error)", "CANCELLED".
+std::string task_line(const json& task);
+
+// `zt status`: the task's line, then the result of a task that succeeded.
+std::string format_status(const json& task);
+
+std::string format_stats(const json& stats);
+std::string format_nodes(const json& answer);      // broker.nodes
+std::string format_functions(const json& answer);  // broker.functions
+std::string format_list(const json& answer);       // task.list
+std::string format_ping(const std::string& endpoint, const json& pong, std::chrono::microseconds round_trip);
+
+// What went wrong, for "zt: <message>": "task 00ff... failed: boom
+// (std::runtime_error)", "task 00ff... was cancelled", or the error's message,
+// followed by the name of its code for a refused request other than not_found.
+std::string describe_error(const Error& error);
+
+}  // namespace zerotask::zt
