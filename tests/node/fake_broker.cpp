@@ -1,5 +1,7 @@
 #include "fake_broker.hpp"
 
+#include "zerotask/endpoint.hpp"
+
 #include <algorithm>
 #include <cstdio>
 #include <stdexcept>
@@ -19,9 +21,8 @@ std::chrono::milliseconds left_until(Clock::time_point deadline) {
 }  // namespace
 
 FakeBroker::FakeBroker() : router_(context_, zmq::socket_type::router), events_(context_, zmq::socket_type::xpub) {
-  int port = free_port_pair();
-  endpoint_ = "tcp://127.0.0.1:" + std::to_string(port);
-  event_endpoint_ = "tcp://127.0.0.1:" + std::to_string(port + 1);
+  endpoint_ = free_tcp_endpoint();
+  event_endpoint_ = *default_event_endpoint(endpoint_);
   router_.set(zmq::sockopt::linger, 0);
   router_.set(zmq::sockopt::router_mandatory, 1);
   events_.set(zmq::sockopt::linger, 0);

@@ -1,12 +1,11 @@
 #include "test_support.hpp"
 
-#include <arpa/inet.h>
+#include "local_ports.hpp"
+
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -24,18 +23,6 @@ extern char** environ;
 namespace zerotask::testing {
 namespace {
 
-bool port_is_free(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return false;
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<uint16_t>(port));
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bool free = bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
-  close(fd);
-  return free;
-}
-
 std::vector<char*> argv_of(const std::string& program, const std::vector<std::string>& args) {
   std::vector<char*> argv;
   argv.push_back(const_cast<char*>(program.c_str()));
@@ -46,18 +33,7 @@ std::vector<char*> argv_of(const std::string& program, const std::vector<std::st
 
 }  // namespace
 
-int free_port_pair() {
-  // Ports are spread by pid so parallel test processes rarely probe the same ones.
-  static std::atomic<int> next{20000 + static_cast<int>(getpid() % 2000) * 10};
-  for (int attempt = 0; attempt < 2000; ++attempt) {
-    int port = next.fetch_add(2);
-    if (port > 60000) next = port = 20000;
-    if (port_is_free(port) && port_is_free(port + 1)) return port;
-  }
-  throw std::runtime_error("no free port pair found");
-}
-
-std::string free_tcp_endpoint() { return "tcp://127.0.0.1:" + std::to_string(free_port_pair()); }
+std::string free_tcp_endpoint() { return bench::loopback_endpoint(bench::free_port_pair()); }
 
 bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;

@@ -10,11 +10,8 @@
 
 namespace zerotask::testing {
 
-// A TCP port that was free a moment ago on 127.0.0.1, with the port after it free
-// too (the default event endpoint is port + 1).
-int free_port_pair();
-
-// "tcp://127.0.0.1:<port>" for a fresh free port pair.
+// "tcp://127.0.0.1:<port>" for a port that was free a moment ago, with the port
+// after it free too (the default event endpoint is port + 1).
 std::string free_tcp_endpoint();
 
 // Polls `condition` every few milliseconds until it is true or `timeout` passes.

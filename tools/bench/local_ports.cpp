@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <stdexcept>
 
 namespace zerotask::bench {
@@ -27,11 +28,10 @@ bool port_is_free(int port) {
 int free_port_pair() {
   // Start at a point spread by pid so that two benches running at once rarely
   // probe the same ports; each call moves on, so pairs handed out never repeat.
-  static int next = 30000 + static_cast<int>(getpid() % 1000) * 20;
+  static std::atomic<int> next{30000 + static_cast<int>(getpid() % 1000) * 20};
   for (int attempt = 0; attempt < 5000; ++attempt) {
-    int port = next;
-    next += 2;
-    if (next > 60000) next = 30000;
+    int port = next.fetch_add(2);
+    if (port > 60000) next = port = 30000;
     if (port_is_free(port) && port_is_free(port + 1)) return port;
   }
   throw std::runtime_error("no free pair of loopback TCP ports found");
