@@ -2,6 +2,7 @@
 
 #include <random>
 
+#include "zerotask/clock.hpp"
 #include "zerotask/endpoint.hpp"
 #include "zerotask/log.hpp"
 #include "zerotask/socket_options.hpp"
@@ -9,7 +10,7 @@
 namespace zerotask::broker {
 namespace {
 
-// Messages read per turn before the loop lets timers and sends run.
+// Messages read per socket per turn before the loop lets timers and sends run.
 constexpr int kMaxReadsPerTurn = 2000;
 
 std::unique_ptr<TaskStore> open_store(const std::string& name) {
@@ -39,7 +40,8 @@ BrokerLoop::BrokerLoop(const BrokerConfig& config, std::map<std::string, BrokerM
       events_(context_, zmq::socket_type::xpub),
       store_(open_store(config.store)),
       scheduler_(*store_, outbox_,
-                 SchedulerConfig{make_epoch(), config.heartbeat_interval, 3, config.keep_finished},
+                 SchedulerConfig{make_epoch(), config.heartbeat_interval, 3, config.keep_finished, config.max_depth,
+                                 config.max_message_bytes},
                  std::chrono::steady_clock::now()),
       handler_(scheduler_, outbox_, config.max_depth, std::move(custom_methods)) {
   SocketLimits limits;
@@ -61,13 +63,13 @@ void BrokerLoop::run() {
   log(LogLevel::Info, "broker",
       "serving requests on " + config_.endpoint + ", events on " + event_endpoint + ", store " +
           std::string(store_->name()) + ", epoch " + scheduler_.epoch());
-  outbox_.publish("broker", json{{"event", "started"}, {"epoch", scheduler_.epoch()}});
   std::vector<zmq::pollitem_t> items = {{router_.handle(), 0, ZMQ_POLLIN, 0},
                                         {events_.handle(), 0, ZMQ_POLLIN, 0},
                                         {nullptr, wakeup_.fd(), ZMQ_POLLIN, 0}};
   while (!stopping_.load()) {
     auto now = std::chrono::steady_clock::now();
-    auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(scheduler_.next_deadline() - now);
+    // Rounded up: a deadline 0.4 ms away must not turn into polls of 0 ms.
+    auto wait = std::chrono::ceil<std::chrono::milliseconds>(scheduler_.next_deadline() - now);
     try {
       zmq::poll(items, std::max(wait, std::chrono::milliseconds(0)));
     } catch (const zmq::error_t& error) {
@@ -81,7 +83,8 @@ void BrokerLoop::run() {
     scheduler_.dispatch();
     flush();
   }
-  outbox_.publish("broker", json{{"event", "stopping"}, {"epoch", scheduler_.epoch()}});
+  scheduler_.shutdown();
+  outbox_.publish("broker", json{{"event", "stopping"}, {"epoch", scheduler_.epoch()}, {"time", unix_time_ms()}});
   flush();
   log(LogLevel::Info, "broker", "stopped");
 }
@@ -112,7 +115,7 @@ void BrokerLoop::read_requests(SteadyTime now) {
 
 void BrokerLoop::read_subscriptions() {
   zmq::message_t message;
-  while (events_.recv(message, zmq::recv_flags::dontwait)) {
+  for (int read = 0; read < kMaxReadsPerTurn && events_.recv(message, zmq::recv_flags::dontwait); ++read) {
     auto data = message.to_string_view();
     if (data.empty()) continue;
     std::string prefix(data.substr(1));
@@ -139,20 +142,20 @@ void BrokerLoop::flush() {
 }
 
 void BrokerLoop::send_message(OutgoingMessage& message) {
-  auto frames = message.to.frames();
   try {
-    for (auto frame : frames) {
-      if (!router_.send(zmq::buffer(frame.data(), frame.size()), zmq::send_flags::sndmore | zmq::send_flags::dontwait)) {
-        log(LogLevel::Warn, "broker", "a peer is not reading; reply dropped");
-        return;
-      }
+    bool sent = true;
+    for (auto frame : message.to.frames()) {
+      sent = sent && router_.send(zmq::buffer(frame.data(), frame.size()), zmq::send_flags::sndmore | zmq::send_flags::dontwait);
     }
-    router_.send(zmq::buffer(message.body), zmq::send_flags::dontwait);
+    sent = sent && router_.send(zmq::buffer(message.body), zmq::send_flags::dontwait);
+    if (sent) return;
+    // The peer's queue is full. A client loses this reply; a node would lose the
+    // tasks in a node.run, so it is dropped and its tasks requeued.
+    log(LogLevel::Warn, "broker", "a peer is not reading; a message to it was dropped");
   } catch (const zmq::error_t& error) {
     if (error.num() != EHOSTUNREACH) throw;
-    // The peer is gone. If it was a node, what it held goes back to the queue.
-    scheduler_.bye(std::string(message.to.routing_id()), "disconnected");
   }
+  scheduler_.drop_node(std::string(message.to.routing_id()), "disconnected");
 }
 
 }  // namespace zerotask::broker

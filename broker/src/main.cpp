@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 
 #include "zerotask/broker.hpp"
+#include "zerotask/limits.hpp"
 #include "zerotask/log.hpp"
 #include "zerotask/stop_signals.hpp"
 #include "zerotask/version.hpp"
@@ -40,7 +41,7 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(std::int64_t{1024}, std::int64_t{1} << 31));
   app.add_option("--max-depth", config.max_depth, "Deepest JSON nesting accepted (arrays and objects)")
       ->capture_default_str()
-      ->check(CLI::Range(std::size_t{2}, std::size_t{10000}));
+      ->check(CLI::Range(std::size_t{2}, zerotask::kMaxConfigurableDepth));
   CLI11_PARSE(app, argc, argv);
 
   zerotask::set_log_level(*zerotask::parse_log_level(log_level));

@@ -1,7 +1,8 @@
 // Outbox: what one turn of the broker loop will send, collected while the turn's
 // requests are handled and sent only after the store has committed them. Also
-// knows which event topics have subscribers, so that events nobody listens to
-// are never built. Pure logic, no sockets; loop thread only.
+// knows which event topics have subscribers: callers on the hot path ask before
+// building an event, and publish() never serializes one nobody listens to. Pure
+// logic, no sockets; loop thread only.
 #pragma once
 
 #include <cstddef>

@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include "zerotask/clock.hpp"
+#include "zerotask/limits.hpp"
 #include "zerotask/log.hpp"
 #include "zerotask/rpc_error.hpp"
 #include "zerotask/version.hpp"
@@ -9,9 +11,8 @@
 namespace zerotask::broker {
 namespace {
 
-constexpr std::size_t kMaxNameBytes = 128;
 constexpr std::size_t kMaxSubmitMany = 10000;
-constexpr std::int64_t kMaxSlots = 100000;
+constexpr std::size_t kMaxBatch = 10000;
 constexpr std::int64_t kMaxWaitMs = 3600 * 1000;
 constexpr std::array<std::string_view, 4> kBuiltinBrokerMethods = {"broker.ping", "broker.stats",
                                                                    "broker.functions", "broker.nodes"};
@@ -32,6 +33,14 @@ TaskId read_task_id(const json& params) {
   auto id = parse_task_id(text);
   if (!id) throw RpcError(rpc::kInvalidParams, "id must be 16 lowercase hex digits");
   return *id;
+}
+
+// The params object, for handlers that move values out of it; null params become
+// an empty object.
+json& mutable_object(json& params) {
+  if (params.is_null()) params = json::object();
+  if (!params.is_object()) throw RpcError(rpc::kInvalidParams, "params must be an object");
+  return params;
 }
 
 rpc::Error method_not_found(std::string_view method) {
@@ -58,6 +67,14 @@ void RequestHandler::handle_frame(const Envelope& envelope, std::string_view bod
     outbox_.reply_error(ReplyTo{envelope, nullptr, nullptr, 0}, *frame.error);
     return;
   }
+  if (frame.messages.size() > kMaxBatch) {
+    outbox_.reply_error(ReplyTo{envelope, nullptr, nullptr, 0},
+                        rpc::Error{rpc::kInvalidRequest,
+                                   "a batch of " + std::to_string(frame.messages.size()) +
+                                       " messages is over the limit of 10000",
+                                   nullptr});
+    return;
+  }
   std::shared_ptr<BatchReply> batch;
   if (frame.batch) {
     std::size_t answered = 0;
@@ -70,8 +87,7 @@ void RequestHandler::handle_frame(const Envelope& envelope, std::string_view bod
     if (answered > 0) {
       batch = std::make_shared<BatchReply>();
       batch->envelope = envelope;
-      batch->responses = json::array();
-      for (std::size_t i = 0; i < answered; ++i) batch->responses.push_back(nullptr);
+      batch->responses = json(json::array_t(answered));
       batch->remaining = answered;
     }
   }
@@ -85,25 +101,27 @@ void RequestHandler::handle_frame(const Envelope& envelope, std::string_view bod
     if (!request) continue;  // a response: the broker sends no requests, so none is expected
     std::optional<ReplyTo> reply_to;
     if (!request->is_notification()) reply_to = ReplyTo{envelope, *request->id, batch, slot++};
-    handle(std::move(*request), reply_to, routing_id, now);
+    handle(*request, reply_to, routing_id, now);
   }
 }
 
-void RequestHandler::handle(rpc::Request&& request, const std::optional<ReplyTo>& reply_to,
+void RequestHandler::handle(rpc::Request& request, const std::optional<ReplyTo>& reply_to,
                             std::string_view routing_id, SteadyTime now) {
-  std::string method = request.method;
   try {
-    std::optional<json> result = call(std::move(request), reply_to, routing_id, now);
+    std::optional<json> result = call(request, reply_to, routing_id, now);
     if (result && reply_to) outbox_.reply_result(*reply_to, std::move(*result));
   } catch (const RpcError& error) {
     if (reply_to) outbox_.reply_error(*reply_to, error.error());
   } catch (const std::exception& error) {
-    log(LogLevel::Error, "broker", "internal error in " + method + ": " + error.what());
+    log(LogLevel::Error, "broker", "internal error in " + request.method + ": " + error.what());
     if (reply_to) outbox_.reply_error(*reply_to, rpc::Error{rpc::kInternalError, error.what(), nullptr});
+  } catch (...) {
+    log(LogLevel::Error, "broker", "internal error in " + request.method + ": an unknown exception");
+    if (reply_to) outbox_.reply_error(*reply_to, rpc::Error{rpc::kInternalError, "internal error", nullptr});
   }
 }
 
-std::optional<json> RequestHandler::call(rpc::Request&& request, const std::optional<ReplyTo>& reply_to,
+std::optional<json> RequestHandler::call(rpc::Request& request, const std::optional<ReplyTo>& reply_to,
                                          std::string_view routing_id, SteadyTime now) {
   const std::string& method = request.method;
   if (!is_reserved(method)) {
@@ -112,13 +130,13 @@ std::optional<json> RequestHandler::call(rpc::Request&& request, const std::opti
     scheduler_.submit(NewTask{method, std::move(params)}, reply_to);
     return std::nullopt;
   }
-  if (method.starts_with("task.")) return call_task_method(std::move(request), reply_to, now);
+  if (method.starts_with("task.")) return call_task_method(request, reply_to, now);
   if (method.starts_with("node.")) return call_node_method(request, std::string(routing_id), now);
   if (method.starts_with("broker.")) return call_broker_method(request, now);
   throw RpcError(method_not_found(method));
 }
 
-NewTask RequestHandler::read_new_task(const json& spec) const {
+NewTask RequestHandler::read_new_task(json& spec) const {
   if (!spec.is_object()) throw RpcError(rpc::kInvalidParams, "a task must be an object");
   NewTask task;
   task.function = params::required_string(spec, "function");
@@ -127,7 +145,7 @@ NewTask RequestHandler::read_new_task(const json& spec) const {
     if (!params->is_array() && !params->is_object()) {
       throw RpcError(rpc::kInvalidParams, "params must be an array, an object or null");
     }
-    task.params = *params;
+    task.params = std::move(*params);
   } else {
     task.params = json::array();
   }
@@ -137,11 +155,11 @@ NewTask RequestHandler::read_new_task(const json& spec) const {
   return task;
 }
 
-std::optional<json> RequestHandler::call_task_method(rpc::Request&& request, const std::optional<ReplyTo>& reply_to,
+std::optional<json> RequestHandler::call_task_method(rpc::Request& request, const std::optional<ReplyTo>& reply_to,
                                                      SteadyTime now) {
   const std::string& method = request.method;
   if (method == "task.submit") {
-    const json& spec = params::object(request.params);
+    json& spec = mutable_object(request.params);
     bool wait = params::boolean(spec, "wait", false);
     NewTask task = read_new_task(spec);
     TaskId id = scheduler_.submit(std::move(task), wait ? reply_to : std::nullopt);
@@ -149,7 +167,7 @@ std::optional<json> RequestHandler::call_task_method(rpc::Request&& request, con
     return json{{"id", format_task_id(id)}, {"state", "QUEUED"}};
   }
   if (method == "task.submit_many") {
-    const json& spec = params::object(request.params);
+    json& spec = mutable_object(request.params);
     auto tasks = spec.find("tasks");
     if (tasks == spec.end() || !tasks->is_array() || tasks->empty() || tasks->size() > kMaxSubmitMany) {
       throw RpcError(rpc::kInvalidParams, "tasks must be an array of 1 to 10000 tasks");
@@ -217,7 +235,7 @@ std::optional<json> RequestHandler::call_node_method(const rpc::Request& request
       check_name(function.get_ref<const std::string&>(), "a function name");
       if (std::find(names.begin(), names.end(), function) == names.end()) names.push_back(function);
     }
-    auto slots = params::integer(spec, "slots", 1, 1, kMaxSlots);
+    auto slots = params::required_integer(spec, "slots", 0, kMaxSlots);
     return scheduler_.hello(routing_id, std::move(name), std::move(names), static_cast<std::size_t>(slots), now);
   }
   if (!scheduler_.touch(routing_id, now)) {
@@ -228,17 +246,15 @@ std::optional<json> RequestHandler::call_node_method(const rpc::Request& request
     const json& spec = params::object(request.params);
     auto results = spec.find("results");
     if (results == spec.end() || !results->is_array()) throw RpcError(rpc::kInvalidParams, "results must be an array");
-    for (const auto& entry : *results) {
-      if (entry.is_object()) scheduler_.done(routing_id, entry);
-    }
+    scheduler_.done(routing_id, *results);
     return json::object();
   }
   if (method == "node.progress") {
     const json& spec = params::object(request.params);
     TaskId id = read_task_id(spec);
-    auto attempt = params::integer(spec, "attempt", 0, 0, INT32_MAX);
+    auto attempt = params::required_integer(spec, "attempt", 0, INT32_MAX);
     auto progress = spec.find("progress");
-    scheduler_.progress(routing_id, id, static_cast<int>(attempt), progress == spec.end() ? json() : *progress);
+    scheduler_.progress(routing_id, id, attempt, progress == spec.end() ? json() : *progress);
     return json::object();
   }
   if (method == "node.pull") {
@@ -247,7 +263,7 @@ std::optional<json> RequestHandler::call_node_method(const rpc::Request& request
     return json::object();
   }
   if (method == "node.bye") {
-    scheduler_.bye(routing_id, "bye");
+    scheduler_.drop_node(routing_id, "bye");
     return json::object();
   }
   throw RpcError(method_not_found(method));
@@ -259,9 +275,7 @@ std::optional<json> RequestHandler::call_broker_method(const rpc::Request& reque
     return json{{"pong", true},
                 {"epoch", scheduler_.epoch()},
                 {"version", zerotask::version()},
-                {"time", std::chrono::duration_cast<std::chrono::milliseconds>(
-                             std::chrono::system_clock::now().time_since_epoch())
-                             .count()}};
+                {"time", unix_time_ms()}};
   }
   if (method == "broker.stats") return scheduler_.stats(now);
   if (method == "broker.functions") return scheduler_.functions();

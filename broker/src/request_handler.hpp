@@ -1,7 +1,7 @@
 // RequestHandler: turns one frame from the request endpoint into calls on the
 // Scheduler and answers in the Outbox. Validates everything a peer sends (docs/
-// PROTOCOL.md, sections 2, 4 and 5); an exception from a method becomes a JSON-RPC
-// error and never leaves handle_frame(). Loop thread only.
+// PROTOCOL.md, sections 2, 4 and 5); any exception from a method becomes a
+// JSON-RPC error and never leaves handle_frame(). Loop thread only.
 #pragma once
 
 #include <functional>
@@ -27,15 +27,16 @@ class RequestHandler {
   static bool is_builtin(std::string_view method);
 
  private:
-  void handle(rpc::Request&& request, const std::optional<ReplyTo>& reply_to, std::string_view routing_id,
+  // Handlers may move values out of `request` (params), never its method.
+  void handle(rpc::Request& request, const std::optional<ReplyTo>& reply_to, std::string_view routing_id,
               SteadyTime now);
   // Returns the result to send now, or nullopt when the answer comes later.
-  std::optional<json> call(rpc::Request&& request, const std::optional<ReplyTo>& reply_to,
+  std::optional<json> call(rpc::Request& request, const std::optional<ReplyTo>& reply_to,
                            std::string_view routing_id, SteadyTime now);
-  std::optional<json> call_task_method(rpc::Request&& request, const std::optional<ReplyTo>& reply_to, SteadyTime now);
+  std::optional<json> call_task_method(rpc::Request& request, const std::optional<ReplyTo>& reply_to, SteadyTime now);
   std::optional<json> call_node_method(const rpc::Request& request, const std::string& routing_id, SteadyTime now);
   std::optional<json> call_broker_method(const rpc::Request& request, SteadyTime now);
-  NewTask read_new_task(const json& spec) const;
+  NewTask read_new_task(json& spec) const;
 
   Scheduler& scheduler_;
   Outbox& outbox_;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "zerotask/clock.hpp"
 #include "zerotask/log.hpp"
 #include "zerotask/rpc_error.hpp"
 #include "zerotask/version.hpp"
@@ -9,24 +10,12 @@
 namespace zerotask::broker {
 namespace {
 
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 std::int64_t elapsed_ms(SteadyTime from, SteadyTime to) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(to - from).count();
 }
 
 rpc::Error error_from_json(const json& error) {
-  rpc::Error out{rpc::kTaskFailed, "task failed", nullptr};
-  if (!error.is_object()) return out;
-  if (auto code = error.find("code"); code != error.end() && code->is_number_integer()) out.code = code->get<int>();
-  if (auto message = error.find("message"); message != error.end() && message->is_string()) {
-    out.message = message->get<std::string>();
-  }
-  if (auto data = error.find("data"); data != error.end()) out.data = *data;
-  return out;
+  return rpc::parse_error_object(error).value_or(rpc::Error{rpc::kTaskFailed, "task failed", nullptr});
 }
 
 // The error a node reported, with the task id added to its data.
@@ -36,6 +25,8 @@ json task_error(const json& reported, TaskId id) {
   if (error.data.is_object()) error.data["task"] = format_task_id(id);
   return error.to_json();
 }
+
+bool fits_attempt(const json& attempt) { return attempt.is_number_integer() && rpc::fits_int(attempt); }
 
 }  // namespace
 
@@ -57,9 +48,10 @@ void Scheduler::set_state(TaskRecord& record, TaskState state) {
 
 void Scheduler::publish_task(const TaskRecord& record) {
   if (!outbox_.has_any_subscriber()) return;
-  std::string topic = "task." + format_task_id(record.id);
+  std::string id = format_task_id(record.id);
+  std::string topic = "task." + id;
   if (!outbox_.has_subscriber(topic)) return;
-  json body = {{"id", format_task_id(record.id)}, {"state", to_string(record.state)}, {"attempt", record.attempt}};
+  json body = {{"id", std::move(id)}, {"state", to_string(record.state)}, {"attempt", record.attempt}};
   if (record.state == TaskState::Running) body["node"] = record.node;
   if (record.state == TaskState::Succeeded) body["result"] = record.result;
   if (!record.error.is_null()) body["error"] = record.error;
@@ -72,11 +64,13 @@ TaskId Scheduler::submit(NewTask task, std::optional<ReplyTo> result_waiter) {
   record.function = std::move(task.function);
   record.params = std::move(task.params);
   record.state = TaskState::Queued;
-  record.created_at = now_ms();
+  record.created_at = unix_time_ms();
   ++counts_[static_cast<std::size_t>(TaskState::Queued)];
   ++submitted_;
   TaskRecord& stored = store_.insert(std::move(record));
-  if (result_waiter) waiters_[stored.id].push_back(Waiter{std::move(*result_waiter), false, next_waiter_serial_++});
+  if (result_waiter) {
+    waiters_[stored.id].push_back(Waiter{std::move(*result_waiter), false, next_waiter_serial_++, std::nullopt});
+  }
   enqueue(stored, false);
   publish_task(stored);
   return stored.id;
@@ -92,13 +86,16 @@ void Scheduler::enqueue(TaskRecord& record, bool at_front) {
   ++queue.queued;
   dirty_functions_.insert(record.function);
   if (outbox_.has_any_subscriber()) {
-    outbox_.publish("queue." + record.function, json{{"function", record.function}, {"queued", queue.queued}});
+    std::string topic = "queue." + record.function;
+    if (outbox_.has_subscriber(topic)) {
+      outbox_.publish(topic, json{{"function", record.function}, {"queued", queue.queued}});
+    }
   }
 }
 
 void Scheduler::finish(TaskRecord& record, TaskState state, json result, json error) {
   set_state(record, state);
-  record.ended_at = now_ms();
+  record.ended_at = unix_time_ms();
   record.result = std::move(result);
   record.error = std::move(error);
   store_.mark_changed(record);
@@ -111,6 +108,7 @@ void Scheduler::answer_waiters(const TaskRecord& record) {
   auto it = waiters_.find(record.id);
   if (it == waiters_.end()) return;
   for (const Waiter& waiter : it->second) {
+    if (waiter.deadline) wait_deadlines_.erase(*waiter.deadline);
     if (waiter.wants_task_object) {
       outbox_.reply_result(waiter.to, to_json(record));
     } else if (record.state == TaskState::Succeeded) {
@@ -129,20 +127,22 @@ void Scheduler::wait(TaskId id, std::chrono::milliseconds timeout, ReplyTo waite
     return;
   }
   std::uint64_t serial = next_waiter_serial_++;
-  waiters_[id].push_back(Waiter{std::move(waiter), true, serial});
-  wait_deadlines_.emplace(now + timeout, std::make_pair(id, serial));
+  auto deadline = wait_deadlines_.emplace(now + timeout, std::make_pair(id, serial));
+  waiters_[id].push_back(Waiter{std::move(waiter), true, serial, deadline});
 }
 
 json Scheduler::cancel(TaskId id) {
+  std::string text = format_task_id(id);
   TaskRecord* record = store_.find(id);
-  if (!record) throw RpcError(rpc::kNotFound, "no task " + format_task_id(id));
+  if (!record) throw RpcError(rpc::kNotFound, "no task " + text);
   if (record->state != TaskState::Queued && record->state != TaskState::Pending) {
     throw RpcError(rpc::kNotCancellable,
-                   "task " + format_task_id(id) + " is " + std::string(to_string(record->state)) + " and cannot be cancelled");
+                   "task " + text + " is " + std::string(to_string(record->state)) + " and cannot be cancelled");
   }
   if (record->state == TaskState::Queued) --queues_[record->function].queued;
-  rpc::Error error{rpc::kCancelled, "task " + format_task_id(id) + " was cancelled", json{{"task", format_task_id(id)}}};
+  rpc::Error error{rpc::kCancelled, "task " + text + " was cancelled", json{{"task", text}}};
   finish(*record, TaskState::Cancelled, nullptr, error.to_json());
+  forget_queue_if_idle(record->function);
   return to_json(*record);
 }
 
@@ -161,13 +161,14 @@ json Scheduler::hello(const std::string& routing_id, std::string name, std::vect
   for (NodeSession& replaced : nodes_.add(std::move(session))) {
     log(LogLevel::Info, "broker", "node " + replaced.name + " replaced by a new hello");
     requeue_all(replaced);
-    if (replaced.name != joined) {
-      outbox_.publish("node." + replaced.name, json{{"node", replaced.name}, {"event", "left"}, {"reason", "replaced"}});
-    }
+    outbox_.publish("node." + replaced.name, json{{"node", replaced.name}, {"event", "left"}, {"reason", "replaced"}});
   }
   log(LogLevel::Info, "broker", "node " + joined + " joined with " + std::to_string(slots) + " slots");
   outbox_.publish("node." + joined, json{{"node", joined}, {"event", "joined"}});
-  return json{{"epoch", config_.epoch}, {"heartbeat_ms", config_.heartbeat_interval.count()}};
+  return json{{"epoch", config_.epoch},
+              {"heartbeat_ms", config_.heartbeat_interval.count()},
+              {"max_depth", config_.max_depth},
+              {"max_message_bytes", config_.max_message_bytes}};
 }
 
 bool Scheduler::touch(const std::string& routing_id, SteadyTime now) {
@@ -184,37 +185,43 @@ void Scheduler::pull(const std::string& routing_id, std::size_t slots) {
   for (const auto& function : session->functions) dirty_functions_.insert(function);
 }
 
-void Scheduler::done(const std::string& routing_id, const json& entry) {
+void Scheduler::done(const std::string& routing_id, const json& results) {
   NodeSession* session = nodes_.find(routing_id);
+  if (!session) return;
+  for (const auto& entry : results) finish_entry(*session, entry);
+  for (const auto& function : session->functions) dirty_functions_.insert(function);
+}
+
+void Scheduler::finish_entry(NodeSession& session, const json& entry) {
+  if (!entry.is_object()) return;
   auto id_field = entry.find("id");
   auto attempt_field = entry.find("attempt");
   std::optional<TaskId> id;
   if (id_field != entry.end() && id_field->is_string()) id = parse_task_id(id_field->get_ref<const std::string&>());
-  bool has_result = entry.contains("result");
-  bool has_error = entry.contains("error");
-  if (!session || !id || attempt_field == entry.end() || !attempt_field->is_number_integer() ||
-      has_result == has_error) {
-    log(LogLevel::Warn, "broker", "ignored a node.done entry that is malformed or from an unknown node");
+  auto result = entry.find("result");
+  auto error = entry.find("error");
+  if (!id || attempt_field == entry.end() || !fits_attempt(*attempt_field) ||
+      (result == entry.end()) == (error == entry.end())) {
+    log(LogLevel::Warn, "broker", "ignored a malformed node.done entry from node " + session.name);
     return;
   }
   TaskRecord* record = store_.find(*id);
   if (!record || record->state != TaskState::Running || record->attempt != attempt_field->get<int>() ||
-      !session->running.contains(*id)) {
+      !session.running.contains(*id)) {
     log(LogLevel::Info, "broker", "ignored a stale result for task " + format_task_id(*id));
     return;
   }
-  session->running.erase(*id);
-  FunctionQueue& queue = queues_[record->function];
-  --queue.running;
-  for (const auto& function : session->functions) dirty_functions_.insert(function);
-  if (has_result) {
-    finish(*record, TaskState::Succeeded, entry["result"], nullptr);
+  session.running.erase(*id);
+  --queues_[record->function].running;
+  if (result != entry.end()) {
+    finish(*record, TaskState::Succeeded, *result, nullptr);
   } else {
-    finish(*record, TaskState::Failed, nullptr, task_error(entry["error"], *id));
+    finish(*record, TaskState::Failed, nullptr, task_error(*error, *id));
   }
+  forget_queue_if_idle(record->function);
 }
 
-void Scheduler::progress(const std::string& routing_id, TaskId id, int attempt, json progress) {
+void Scheduler::progress(const std::string& routing_id, TaskId id, std::int64_t attempt, json progress) {
   NodeSession* session = nodes_.find(routing_id);
   TaskRecord* record = store_.find(id);
   if (!session || !record || record->state != TaskState::Running || record->attempt != attempt ||
@@ -224,14 +231,14 @@ void Scheduler::progress(const std::string& routing_id, TaskId id, int attempt, 
   record->progress = std::move(progress);
   store_.mark_changed(*record);
   if (!outbox_.has_any_subscriber()) return;
-  std::string topic = "task." + format_task_id(id);
-  outbox_.publish(topic, json{{"id", format_task_id(id)},
+  std::string text = format_task_id(id);
+  std::string topic = "task." + text;
+  if (!outbox_.has_subscriber(topic)) return;
+  outbox_.publish(topic, json{{"id", std::move(text)},
                               {"state", to_string(record->state)},
                               {"attempt", record->attempt},
                               {"progress", record->progress}});
 }
-
-void Scheduler::bye(const std::string& routing_id, std::string_view reason) { drop_node(routing_id, reason); }
 
 void Scheduler::drop_node(const std::string& routing_id, std::string_view reason) {
   auto session = nodes_.remove(routing_id);
@@ -240,6 +247,7 @@ void Scheduler::drop_node(const std::string& routing_id, std::string_view reason
       "node " + session->name + " left (" + std::string(reason) + "), " + std::to_string(session->running.size()) +
           " task(s) back to the queue");
   requeue_all(*session);
+  for (const auto& function : session->functions) forget_queue_if_idle(function);
   outbox_.publish("node." + session->name, json{{"node", session->name}, {"event", "left"}, {"reason", reason}});
 }
 
@@ -253,6 +261,7 @@ void Scheduler::requeue_all(NodeSession& session) {
     set_state(*record, TaskState::Queued);
     record->node.clear();
     record->started_at = 0;
+    record->progress = nullptr;
     store_.mark_changed(*record);
     enqueue(*record, true);
     publish_task(*record);
@@ -272,13 +281,43 @@ std::optional<TaskId> Scheduler::pop_queued(const std::string& function, Functio
   return std::nullopt;
 }
 
+namespace {
+
+constexpr std::string_view kRunPrefix = R"({"jsonrpc":"2.0","method":"node.run","params":{"tasks":[)";
+constexpr std::string_view kRunSuffix = "]}}";
+
+// Appends one task of a node.run as text: the params are serialized straight from
+// the record, never copied into a temporary json.
+void append_run_entry(std::string& out, const TaskRecord& record, const std::string& function_json) {
+  out += R"({"id":")";
+  out += format_task_id(record.id);
+  out += R"(","function":)";
+  out += function_json;
+  out += R"(,"params":)";
+  out += rpc::to_text(record.params);
+  out += R"(,"attempt":)";
+  out += std::to_string(record.attempt);
+  out += '}';
+}
+
+}  // namespace
+
 void Scheduler::dispatch() {
-  std::unordered_map<std::string, json> runs;  // routing id -> tasks handed out this turn
+  // Half the message limit leaves room for the envelope and keeps the node's
+  // parse of one message bounded.
+  const std::size_t split_at = static_cast<std::size_t>(config_.max_message_bytes / 2);
+  std::unordered_map<std::string, std::string> runs;  // routing id -> node.run text being built
+  auto send_run = [&](const std::string& routing_id, std::string& text) {
+    text += kRunSuffix;
+    outbox_.send(Envelope::for_routing_id(routing_id), std::move(text));
+    text.clear();
+  };
   for (const std::string& function : dirty_functions_) {
     auto queue_it = queues_.find(function);
     if (queue_it == queues_.end() || queue_it->second.queued == 0) continue;
     FunctionQueue& queue = queue_it->second;
     const auto& serving = nodes_.serving(function);
+    if (queue.function_json.empty()) queue.function_json = rpc::to_text(json(function));
     bool handed_out = true;
     while (queue.queued > 0 && handed_out) {
       handed_out = false;
@@ -295,16 +334,18 @@ void Scheduler::dispatch() {
         ++queue.running;
         set_state(record, TaskState::Running);
         ++record.attempt;
-        record.started_at = now_ms();
+        record.started_at = unix_time_ms();
         record.node = node->name;
         store_.mark_changed(record);
         node->running.insert(*id);
-        json& tasks = runs[node->routing_id];
-        if (tasks.is_null()) tasks = json::array();
-        tasks.push_back(json{{"id", format_task_id(*id)},
-                             {"function", record.function},
-                             {"params", record.params},
-                             {"attempt", record.attempt}});
+        std::string& text = runs[node->routing_id];
+        if (!text.empty() && text.size() >= split_at) send_run(node->routing_id, text);
+        if (text.empty()) {
+          text = kRunPrefix;
+        } else {
+          text += ',';
+        }
+        append_run_entry(text, record, queue.function_json);
         publish_task(record);
         handed_out = true;
       }
@@ -312,10 +353,26 @@ void Scheduler::dispatch() {
     }
   }
   dirty_functions_.clear();
-  for (auto& [routing_id, tasks] : runs) {
-    outbox_.send(Envelope::for_routing_id(routing_id),
-                 rpc::to_text(json{{"jsonrpc", "2.0"}, {"method", "node.run"}, {"params", {{"tasks", std::move(tasks)}}}}));
+  for (auto& [routing_id, text] : runs) {
+    if (!text.empty()) send_run(routing_id, text);
   }
+}
+
+void Scheduler::forget_queue_if_idle(const std::string& function) {
+  // Queues of served functions stay (they come back at once); the others would
+  // otherwise pile up, one per function name any client ever sent.
+  auto it = queues_.find(function);
+  if (it == queues_.end() || it->second.queued > 0 || it->second.running > 0) return;
+  if (nodes_.serving(function).empty()) queues_.erase(it);
+}
+
+void Scheduler::shutdown() {
+  rpc::Error stopping{rpc::kInternalError, "the broker is stopping", nullptr};
+  for (auto& [id, waiters] : waiters_) {
+    for (const Waiter& waiter : waiters) outbox_.reply_error(waiter.to, stopping);
+  }
+  waiters_.clear();
+  wait_deadlines_.clear();
 }
 
 void Scheduler::tick(SteadyTime now) {
@@ -329,7 +386,7 @@ void Scheduler::tick(SteadyTime now) {
   }
   if (now >= next_heartbeat_) {
     next_heartbeat_ = now + config_.heartbeat_interval;
-    outbox_.publish("broker", json{{"event", "heartbeat"}, {"epoch", config_.epoch}, {"time", now_ms()}});
+    outbox_.publish("broker", json{{"event", "heartbeat"}, {"epoch", config_.epoch}, {"time", unix_time_ms()}});
   }
 }
 

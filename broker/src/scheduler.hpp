@@ -1,4 +1,4 @@
-// Scheduler: the life of every task (DESIGN section 4) and the hand-out of tasks
+// Scheduler: the life of every task (docs/PROTOCOL.md, section 3) and the hand-out of tasks
 // to nodes. Keeps the bookkeeping the store does not: a queue per function, the
 // tasks each node holds, who waits for which task, and the timers (node liveness,
 // wait deadlines, forgetting finished tasks). Credit-based: a node is never sent
@@ -31,6 +31,10 @@ struct SchedulerConfig {
   std::chrono::milliseconds heartbeat_interval{1000};
   int liveness = 3;  // heartbeat intervals of silence after which a node is dropped
   std::chrono::milliseconds keep_finished{3600 * 1000};
+  // The broker's own limits, told to nodes in the node.hello result; node.run
+  // messages are split to stay well under max_message_bytes.
+  std::size_t max_depth = 64;
+  std::int64_t max_message_bytes = 16 * 1024 * 1024;
 };
 
 struct NewTask {
@@ -62,10 +66,15 @@ class Scheduler {
   // Notes that the node is alive; false if it is unknown.
   bool touch(const std::string& routing_id, SteadyTime now);
   void pull(const std::string& routing_id, std::size_t slots);
-  // One entry of node.done: {id, attempt, result | error}. Stale entries are ignored.
-  void done(const std::string& routing_id, const json& entry);
-  void progress(const std::string& routing_id, TaskId id, int attempt, json progress);
-  void bye(const std::string& routing_id, std::string_view reason);
+  // The results of one node.done: entries {id, attempt, result | error}. Stale or
+  // malformed entries are ignored.
+  void done(const std::string& routing_id, const json& results);
+  void progress(const std::string& routing_id, TaskId id, std::int64_t attempt, json progress);
+  // Forgets a node (it said bye, vanished or stopped reading); what it held goes
+  // back to the queue.
+  void drop_node(const std::string& routing_id, std::string_view reason);
+  // Answers every caller still waiting with an error: the broker is stopping.
+  void shutdown();
 
   // ---- each loop turn
   // Hands queued tasks to nodes with free slots; one node.run message per node.
@@ -85,20 +94,24 @@ class Scheduler {
     std::deque<TaskId> ids;  // may hold ids no longer QUEUED; skipped when popped
     std::size_t queued = 0;
     std::size_t running = 0;
-    std::size_t cursor = 0;  // round-robin position among the nodes serving it
+    std::size_t cursor = 0;     // round-robin position among the nodes serving it
+    std::string function_json;  // the function name as a JSON string, for node.run
   };
+  using Deadlines = std::multimap<SteadyTime, std::pair<TaskId, std::uint64_t>>;
   struct Waiter {
     ReplyTo to;
     bool wants_task_object = false;  // task.wait: the task object, not the result
     std::uint64_t serial = 0;
+    std::optional<Deadlines::iterator> deadline;  // task.wait's timeout, if any
   };
 
   void set_state(TaskRecord& record, TaskState state);
   void enqueue(TaskRecord& record, bool at_front);
   void finish(TaskRecord& record, TaskState state, json result, json error);
+  void finish_entry(NodeSession& session, const json& entry);
   void requeue_all(NodeSession& session);
-  void drop_node(const std::string& routing_id, std::string_view reason);
   void answer_waiters(const TaskRecord& record);
+  void forget_queue_if_idle(const std::string& function);
   void publish_task(const TaskRecord& record);
   void expire_waits(SteadyTime now);
   void forget_finished(SteadyTime now);
@@ -113,7 +126,7 @@ class Scheduler {
   std::unordered_map<std::string, FunctionQueue> queues_;
   std::set<std::string> dirty_functions_;  // may have work to hand out this turn
   std::unordered_map<TaskId, std::vector<Waiter>> waiters_;
-  std::multimap<SteadyTime, std::pair<TaskId, std::uint64_t>> wait_deadlines_;
+  Deadlines wait_deadlines_;
   std::uint64_t next_waiter_serial_ = 1;
   std::deque<std::pair<SteadyTime, TaskId>> finished_;  // in the order they ended
   std::array<std::size_t, 6> counts_{};                 // tasks held, by state

@@ -1,5 +1,6 @@
 #include "zerotask/json_rpc.hpp"
 
+#include <cstdint>
 #include <utility>
 
 namespace zerotask::rpc {
@@ -9,17 +10,6 @@ bool valid_id(const json& id) { return id.is_string() || id.is_number() || id.is
 
 Invalid invalid(json id, int code, std::string message) {
   return Invalid{std::move(id), Error{code, std::move(message), nullptr}};
-}
-
-std::optional<Error> read_error(const json& value) {
-  if (!value.is_object()) return std::nullopt;
-  auto code = value.find("code");
-  auto message = value.find("message");
-  if (code == value.end() || !code->is_number_integer()) return std::nullopt;
-  if (message == value.end() || !message->is_string()) return std::nullopt;
-  Error error{code->get<int>(), message->get<std::string>(), nullptr};
-  if (auto data = value.find("data"); data != value.end()) error.data = *data;
-  return error;
 }
 
 Message classify_response(json&& element, json id) {
@@ -35,12 +25,30 @@ Message classify_response(json&& element, json id) {
     response.result = std::move(*result);
     return response;
   }
-  response.error = read_error(*error);
+  response.error = parse_error_object(*error);
   if (!response.error) return invalid(std::move(response.id), kInvalidRequest, "malformed error object");
   return response;
 }
 
 }  // namespace
+
+std::optional<Error> parse_error_object(const json& value) {
+  if (!value.is_object()) return std::nullopt;
+  auto code = value.find("code");
+  auto message = value.find("message");
+  if (code == value.end() || !code->is_number_integer() || !fits_int(*code)) return std::nullopt;
+  if (message == value.end() || !message->is_string()) return std::nullopt;
+  Error error{code->get<int>(), message->get<std::string>(), nullptr};
+  if (auto data = value.find("data"); data != value.end()) error.data = *data;
+  return error;
+}
+
+bool fits_int(const json& number) {
+  if (number.is_number_unsigned()) return number.get<std::uint64_t>() <= static_cast<std::uint64_t>(INT32_MAX);
+  if (!number.is_number_integer()) return false;
+  auto value = number.get<std::int64_t>();
+  return value >= INT32_MIN && value <= INT32_MAX;
+}
 
 std::string to_text(const json& value) { return value.dump(-1, ' ', false, json::error_handler_t::replace); }
 

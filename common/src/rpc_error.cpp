@@ -41,13 +41,17 @@ std::int64_t integer(const json& object, std::string_view key, std::int64_t fall
   const json* value = field(object, key);
   if (!value) return fallback;
   if (!value->is_number_integer()) invalid(key, "must be an integer");
-  auto number = value->is_number_unsigned() && value->get<std::uint64_t>() > static_cast<std::uint64_t>(max)
-                    ? max + 1
-                    : value->get<std::int64_t>();
-  if (number < min || number > max) {
+  bool too_big = value->is_number_unsigned() && value->get<std::uint64_t>() > static_cast<std::uint64_t>(max);
+  auto number = value->get<std::int64_t>();
+  if (too_big || number < min || number > max) {
     invalid(key, "must be between " + std::to_string(min) + " and " + std::to_string(max));
   }
   return number;
+}
+
+std::int64_t required_integer(const json& object, std::string_view key, std::int64_t min, std::int64_t max) {
+  if (!field(object, key)) invalid(key, "is required");
+  return integer(object, key, min, min, max);
 }
 
 bool boolean(const json& object, std::string_view key, bool fallback) {

@@ -92,6 +92,12 @@ TEST_CASE("every kind of malformed message gets its documented error and the bro
       {R"({"jsonrpc":"2.0","id":1,"method":"node.heartbeat"})", rpc::kUnknownNode, "unknown node"},
       {R"({"jsonrpc":"2.0","id":1,"method":"task.submit","params":{"function":"add","require_node":true}})",
        rpc::kNoNode, "no node serves 'add'"},
+      {R"({"jsonrpc":"2.0","id":1,"method":"task.list","params":{"offset":18446744073709551615}})",
+       rpc::kInvalidParams, "offset must be between"},
+      {R"({"jsonrpc":"2.0","id":1,"method":"node.hello","params":{"node":"n","functions":["f"]}})",
+       rpc::kInvalidParams, "slots is required"},
+      {R"({"jsonrpc":"2.0","id":1,"method":")" + std::string(200, 'f') + R"("})", rpc::kInvalidParams,
+       "a function name must be 1 to 128 bytes"},
   };
   for (const auto& c : cases) {
     CAPTURE(c.body);
@@ -152,6 +158,8 @@ TEST_CASE("a node over raw JSON-RPC receives a task, returns its result and the 
   RawPeer client(context, running.endpoint);
   json hello = node.call("node.hello", {{"node", "raw-node"}, {"functions", {"add"}}, {"slots", 1}});
   CHECK(hello["result"]["heartbeat_ms"] == 1000);
+  CHECK(hello["result"]["max_depth"] == 32);
+  CHECK(hello["result"]["max_message_bytes"] == 256 * 1024);
   client.send(json{{"jsonrpc", "2.0"}, {"id", "call-1"}, {"method", "add"}, {"params", {2, 3}}});
   json run = node.receive();
   CHECK(run["method"] == "node.run");
@@ -172,6 +180,7 @@ TEST_CASE("an embedder's custom broker method is called; built-in names are refu
       if (params.is_null()) throw RpcError(rpc::kInvalidParams, "give me a question");
       return json(42);
     });
+    broker.register_method("broker.odd", [](const json&) -> json { throw 7; });
     CHECK_THROWS_AS(broker.register_method("broker.ping", [](const json&) { return json(); }), std::invalid_argument);
     CHECK_THROWS_AS(broker.register_method("answer", [](const json&) { return json(); }), std::invalid_argument);
   });
@@ -179,6 +188,8 @@ TEST_CASE("an embedder's custom broker method is called; built-in names are refu
   RawPeer peer(context, running.endpoint);
   CHECK(peer.call("broker.answer", {{"q", "life"}})["result"] == 42);
   CHECK(peer.call("broker.answer")["error"]["message"] == "give me a question");
+  CHECK(peer.call("broker.odd")["error"]["code"] == rpc::kInternalError);
+  CHECK(peer.call("broker.ping")["result"]["pong"] == true);
 }
 
 TEST_CASE("task.submit_many creates every task or none" * doctest::timeout(20)) {
@@ -194,4 +205,16 @@ TEST_CASE("task.submit_many creates every task or none" * doctest::timeout(20)) 
   CHECK(listed["result"]["total"] == 2);
   CHECK(listed["result"]["tasks"].size() == 1);
   CHECK(listed["result"]["tasks"][0]["id"] == good["result"]["ids"][0]);
+}
+
+TEST_CASE("a batch of more than 10000 messages is refused whole" * doctest::timeout(20)) {
+  RunningBroker running;
+  zmq::context_t context;
+  RawPeer peer(context, running.endpoint);
+  json batch = json::array();
+  for (int i = 0; i < 10001; ++i) batch.push_back(i);
+  peer.send(batch);
+  json error = error_of(peer.receive());
+  CHECK(error["code"] == rpc::kInvalidRequest);
+  CHECK(peer.call("broker.stats")["result"]["submitted"] == 0);
 }

@@ -50,7 +50,7 @@ TEST_CASE("a direct call is handed to a node and answered with the node's result
   CHECK(tasks[0]["function"] == "add");
   CHECK(tasks[0]["params"] == json::array({5, 6}));
   CHECK(tasks[0]["attempt"] == 1);
-  f.scheduler.done("n1", json{{"id", tasks[0]["id"]}, {"attempt", 1}, {"result", 11}});
+  f.scheduler.done("n1", json::array({json{{"id", tasks[0]["id"]}, {"attempt", 1}, {"result", 11}}}));
   json replies = f.take_replies();
   REQUIRE(replies.size() == 1);
   CHECK(replies[0] == json{{"jsonrpc", "2.0"}, {"id", 7}, {"result", 11}});
@@ -68,7 +68,7 @@ TEST_CASE("a node is never sent more tasks than its free slots" * doctest::timeo
   CHECK(first.size() == 2);
   f.scheduler.dispatch();
   CHECK(f.runs_for("n1").empty());
-  f.scheduler.done("n1", json{{"id", first[0]["id"]}, {"attempt", 1}, {"result", nullptr}});
+  f.scheduler.done("n1", json::array({json{{"id", first[0]["id"]}, {"attempt", 1}, {"result", nullptr}}}));
   f.scheduler.dispatch();
   CHECK(f.runs_for("n1").size() == 1);
   CHECK(f.scheduler.stats(f.now)["tasks"]["QUEUED"] == 2);
@@ -91,9 +91,9 @@ TEST_CASE("a failing task answers the caller with task_failed and the task id" *
   f.scheduler.submit(NewTask{"fail", json::array({"boom"})}, f.client(1));
   f.scheduler.dispatch();
   json tasks = f.runs_for("n1");
-  f.scheduler.done("n1", json{{"id", tasks[0]["id"]},
+  f.scheduler.done("n1", json::array({json{{"id", tasks[0]["id"]},
                               {"attempt", 1},
-                              {"error", {{"code", -32000}, {"message", "boom"}, {"data", {{"type", "std::runtime_error"}}}}}});
+                              {"error", {{"code", -32000}, {"message", "boom"}, {"data", {{"type", "std::runtime_error"}}}}}}}));
   json replies = f.take_replies();
   REQUIRE(replies.size() == 1);
   CHECK(replies[0]["error"]["code"] == -32000);
@@ -129,9 +129,9 @@ TEST_CASE("a late result from a node that lost the task is ignored" * doctest::t
   f.scheduler.dispatch();
   json second = f.runs_for("n2");
   REQUIRE(second.size() == 1);
-  f.scheduler.done("n1", json{{"id", first[0]["id"]}, {"attempt", 1}, {"result", "stale"}});
+  f.scheduler.done("n1", json::array({json{{"id", first[0]["id"]}, {"attempt", 1}, {"result", "stale"}}}));
   CHECK(f.scheduler.find(id)->state == TaskState::Running);
-  f.scheduler.done("n2", json{{"id", second[0]["id"]}, {"attempt", 2}, {"result", "fresh"}});
+  f.scheduler.done("n2", json::array({json{{"id", second[0]["id"]}, {"attempt", 2}, {"result", "fresh"}}}));
   CHECK(f.scheduler.find(id)->result == "fresh");
 }
 
@@ -194,4 +194,64 @@ TEST_CASE("events are built only for topics someone subscribed to" * doctest::ti
   CHECK(events[0].topic == "task." + format_task_id(watched));
   CHECK(json::parse(events[0].body)["state"] == "QUEUED");
   CHECK(quiet != watched);
+}
+
+TEST_CASE("a result whose attempt does not fit an int is ignored, not truncated" * doctest::timeout(10)) {
+  Fixture f;
+  f.scheduler.hello("n1", "node-1", {"noop"}, 1, f.now);
+  TaskId id = f.scheduler.submit(NewTask{"noop", json::array()}, std::nullopt);
+  f.scheduler.dispatch();
+  json task = f.runs_for("n1")[0];
+  f.scheduler.done("n1", json::array({json{{"id", task["id"]}, {"attempt", 4294967297LL}, {"result", "aliased"}}}));
+  CHECK(f.scheduler.find(id)->state == TaskState::Running);
+}
+
+TEST_CASE("node.run is split into several messages to stay under the message limit" * doctest::timeout(10)) {
+  MemoryTaskStore store;
+  Outbox outbox;
+  auto now = std::chrono::steady_clock::now();
+  SchedulerConfig config{"epoch", 100ms, 3, 1000ms, 64, 4096};
+  Scheduler scheduler(store, outbox, config, now);
+  scheduler.hello("n1", "node-1", {"echo"}, 10, now);
+  for (int i = 0; i < 10; ++i) scheduler.submit(NewTask{"echo", json::array({std::string(1000, 'x')})}, std::nullopt);
+  scheduler.dispatch();
+  auto messages = outbox.take_messages();
+  CHECK(messages.size() > 2);
+  std::size_t tasks = 0;
+  for (auto& message : messages) {
+    CHECK(message.body.size() < 4096);
+    tasks += json::parse(message.body)["params"]["tasks"].size();
+  }
+  CHECK(tasks == 10);
+}
+
+TEST_CASE("a requeued task loses the progress of its lost attempt" * doctest::timeout(10)) {
+  Fixture f;
+  f.scheduler.hello("n1", "node-1", {"count"}, 1, f.now);
+  TaskId id = f.scheduler.submit(NewTask{"count", json::array({10})}, std::nullopt);
+  f.scheduler.dispatch();
+  f.scheduler.progress("n1", id, 1, json{{"current", 3}, {"total", 10}});
+  CHECK(f.scheduler.find(id)->progress["current"] == 3);
+  f.scheduler.drop_node("n1", "bye");
+  CHECK(f.scheduler.find(id)->state == TaskState::Queued);
+  CHECK(f.scheduler.find(id)->progress.is_null());
+}
+
+TEST_CASE("the queue of a function nobody serves is forgotten once it is empty" * doctest::timeout(10)) {
+  Fixture f;
+  TaskId id = f.scheduler.submit(NewTask{"typo", json::array()}, std::nullopt);
+  CHECK(f.scheduler.functions()["functions"].size() == 1);
+  f.scheduler.cancel(id);
+  CHECK(f.scheduler.functions()["functions"].empty());
+}
+
+TEST_CASE("stopping answers every waiting caller with an error" * doctest::timeout(10)) {
+  Fixture f;
+  TaskId waited = f.scheduler.submit(NewTask{"noop", json::array()}, f.client(1));
+  f.scheduler.wait(waited, 10s, f.client(2), f.now);
+  f.scheduler.shutdown();
+  json replies = f.take_replies();
+  REQUIRE(replies.size() == 2);
+  for (auto& reply : replies) CHECK(reply["error"]["message"] == "the broker is stopping");
+  CHECK(f.scheduler.next_deadline() <= f.now + 1s);
 }

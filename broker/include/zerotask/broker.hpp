@@ -19,6 +19,7 @@
 #include <string>
 
 #include "zerotask/json_rpc.hpp"
+#include "zerotask/limits.hpp"
 
 namespace zerotask {
 
@@ -29,7 +30,7 @@ struct BrokerConfig {
   std::chrono::milliseconds heartbeat_interval{1000};  // a node silent for 3 intervals is dropped
   std::chrono::milliseconds keep_finished{3600 * 1000};  // how long finished tasks stay queryable
   std::int64_t max_message_bytes = 16 * 1024 * 1024;
-  std::size_t max_depth = 64;
+  std::size_t max_depth = kDefaultMaxDepth;  // at most kMaxConfigurableDepth
 };
 
 // A custom broker.* method: params in, result out; throw zerotask::RpcError for a

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "zerotask/error_codes.hpp"
+#include "zerotask/limits.hpp"
 
 namespace zerotask {
 
@@ -57,7 +58,7 @@ struct Invalid {
 using Message = std::variant<Request, Response, Invalid>;
 
 struct DecodeLimits {
-  std::size_t max_depth = 64;  // nesting of arrays and objects, counted while scanning
+  std::size_t max_depth = kDefaultMaxDepth;  // nesting of arrays and objects, counted while scanning
 };
 
 // The content of one frame: a single message or a batch. `error` is set when the
@@ -77,6 +78,13 @@ bool nesting_exceeds(std::string_view text, std::size_t max_depth);
 
 // Classifies one already-parsed JSON value as a request, a response or invalid.
 Message classify(json&& element);
+
+// Reads a JSON-RPC error object ({code, message, data?}); nullopt unless code is
+// an integer that fits an int and message a string.
+std::optional<Error> parse_error_object(const json& value);
+
+// True for an integer JSON number that fits an int.
+bool fits_int(const json& number);
 
 // Serializes compactly; invalid UTF-8 (from a function's own strings) is replaced,
 // never thrown on.

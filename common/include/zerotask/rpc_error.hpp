@@ -35,6 +35,7 @@ std::string required_string(const json& object, std::string_view key);
 std::optional<std::string> optional_string(const json& object, std::string_view key);
 std::int64_t integer(const json& object, std::string_view key, std::int64_t fallback, std::int64_t min,
                      std::int64_t max);
+std::int64_t required_integer(const json& object, std::string_view key, std::int64_t min, std::int64_t max);
 bool boolean(const json& object, std::string_view key, bool fallback);
 
 }  // namespace params
