@@ -42,11 +42,18 @@ int main(int argc, char** argv) {
   app.add_option("--max-depth", config.max_depth, "Deepest JSON nesting accepted (arrays and objects)")
       ->capture_default_str()
       ->check(CLI::Range(std::size_t{2}, zerotask::kMaxConfigurableDepth));
+  long busy_poll_us = config.busy_poll.count();
+  app.add_option("--busy-poll-us", busy_poll_us,
+                 "After each burst of work, keep polling without sleeping this long (0: off); "
+                 "trades CPU time for latency under load")
+      ->capture_default_str()
+      ->check(CLI::Range(0L, 100000L));
   CLI11_PARSE(app, argc, argv);
 
   zerotask::set_log_level(*zerotask::parse_log_level(log_level));
   config.heartbeat_interval = std::chrono::milliseconds(heartbeat_ms);
   config.keep_finished = std::chrono::milliseconds(keep_finished_ms);
+  config.busy_poll = std::chrono::microseconds(busy_poll_us);
 
   try {
     zerotask::Broker broker(config);
