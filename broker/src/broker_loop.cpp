@@ -2,6 +2,7 @@
 
 #include <random>
 
+#include "zerotask/busy_poll.hpp"
 #include "zerotask/clock.hpp"
 #include "zerotask/endpoint.hpp"
 #include "zerotask/log.hpp"
@@ -71,7 +72,9 @@ void BrokerLoop::run() {
     // Rounded up: a deadline 0.4 ms away must not turn into polls of 0 ms.
     auto wait = std::chrono::ceil<std::chrono::milliseconds>(scheduler_.next_deadline() - now);
     try {
-      if (!busy_poll(items, now)) zmq::poll(items, std::max(wait, std::chrono::milliseconds(0)));
+      if (!busy_poll(items.data(), items.size(), config_.busy_poll)) {
+        zmq::poll(items, std::max(wait, std::chrono::milliseconds(0)));
+      }
     } catch (const zmq::error_t& error) {
       if (error.num() != EINTR) throw;
     }
@@ -87,14 +90,6 @@ void BrokerLoop::run() {
   outbox_.publish("broker", json{{"event", "stopping"}, {"epoch", scheduler_.epoch()}, {"time", unix_time_ms()}});
   flush();
   log(LogLevel::Info, "broker", "stopped");
-}
-
-bool BrokerLoop::busy_poll(std::vector<zmq::pollitem_t>& items, SteadyTime now) {
-  auto until = now + config_.busy_poll;
-  do {
-    if (zmq::poll(items, std::chrono::milliseconds(0)) > 0) return true;
-  } while (std::chrono::steady_clock::now() < until);
-  return false;
 }
 
 void BrokerLoop::read_requests(SteadyTime now) {

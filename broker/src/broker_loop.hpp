@@ -9,7 +9,6 @@
 #include <map>
 #include <memory>
 #include <string>
-#include <vector>
 
 #include <zmq.hpp>
 
@@ -32,10 +31,6 @@ class BrokerLoop {
   void request_stop();
 
  private:
-  // Polls without sleeping for up to config_.busy_poll: on a busy broker the next
-  // message usually comes within microseconds, and a thread that sleeps pays a
-  // wake-up far longer than that. True when something is ready.
-  bool busy_poll(std::vector<zmq::pollitem_t>& items, SteadyTime now);
   void read_requests(SteadyTime now);
   void read_subscriptions();
   void flush();

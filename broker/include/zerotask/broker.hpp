@@ -18,6 +18,7 @@
 #include <memory>
 #include <string>
 
+#include "zerotask/busy_poll.hpp"
 #include "zerotask/json_rpc.hpp"
 #include "zerotask/limits.hpp"
 
@@ -32,7 +33,7 @@ struct BrokerConfig {
   std::int64_t max_message_bytes = 16 * 1024 * 1024;
   // After each loop turn the broker keeps polling without sleeping for this long
   // before it blocks: less latency under load for some CPU time. 0 turns it off.
-  std::chrono::microseconds busy_poll{50};
+  std::chrono::microseconds busy_poll = kDefaultBusyPoll;
   std::size_t max_depth = kDefaultMaxDepth;  // at most kMaxConfigurableDepth
 };
 
