@@ -1,5 +1,6 @@
 #include "messages.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <limits>
 #include <utility>
@@ -33,6 +34,50 @@ void append_int(std::string& out, long long value) {
   out.append(digits, end);
 }
 
+constexpr std::string_view kDoneHead = R"({"jsonrpc":"2.0","method":"node.done","params":{"results":[)";
+constexpr std::string_view kDoneTail = "]}}";
+
+std::string error_text(int code, std::string message, std::string_view type) {
+  return rpc::to_text(rpc::Error{code, std::move(message), json{{"type", type}}}.to_json());
+}
+
+// Appends one node.done entry, `max_entry_bytes` at most where it can: a result over
+// the limits is replaced by the error that says so.
+void append_done_entry(std::string& out, const TaskResult& entry, const DoneLimits& limits,
+                       std::size_t max_entry_bytes) {
+  constexpr std::string_view kResult = R"(,"result":)";
+  constexpr std::string_view kError = R"(,"error":)";
+  std::size_t start = out.size();
+  out += R"({"id":)";
+  append_string(out, entry.id);
+  out += R"(,"attempt":)";
+  append_int(out, entry.attempt);
+  std::size_t head = out.size() - start;
+  std::string_view member = kError;
+  std::string value;
+  if (entry.outcome.error) {
+    value = rpc::to_text(entry.outcome.error->to_json());
+  } else if (depth_exceeds(entry.outcome.result, limits.max_result_depth)) {
+    // Checked on the value, before serializing it: the broker would refuse the whole
+    // node.done as a parse error, losing every result in it.
+    value = error_text(rpc::kTaskFailed,
+                       "result nested deeper than " + std::to_string(limits.max_result_depth) + " levels",
+                       "zerotask::ResultTooDeep");
+  } else {
+    member = kResult;
+    value = rpc::to_text(entry.outcome.result);
+  }
+  if (head + member.size() + value.size() + 1 > max_entry_bytes) {
+    member = kError;
+    value = error_text(rpc::kTaskFailed,
+                       "result of " + std::to_string(value.size()) + " bytes exceeds the broker's limit",
+                       "zerotask::ResultTooLarge");
+  }
+  out += member;
+  out += value;
+  out += '}';
+}
+
 }  // namespace
 
 std::string encode_hello(std::int64_t request_id, std::string_view node, const std::vector<std::string>& functions,
@@ -54,33 +99,69 @@ std::string encode_bye() {
 }
 
 std::string encode_progress(const ProgressReport& report) {
-  return rpc::encode_notification("node.progress",
-                                  json{{"id", report.id}, {"attempt", report.attempt}, {"progress", report.progress}});
+  std::string progress = rpc::to_text(report.progress);
+  std::string out;
+  out.reserve(96 + report.id.size() + progress.size());
+  out += R"({"jsonrpc":"2.0","method":"node.progress","params":{"id":)";
+  append_string(out, report.id);
+  out += R"(,"attempt":)";
+  append_int(out, report.attempt);
+  out += R"(,"progress":)";
+  out += progress;
+  out += "}}";
+  return out;
 }
 
-std::string encode_done(std::span<const TaskResult> results) {
-  std::string out;
-  out.reserve(64 + results.size() * 56);
-  out += R"({"jsonrpc":"2.0","method":"node.done","params":{"results":[)";
-  bool first = true;
-  for (const auto& entry : results) {
-    if (!first) out += ',';
-    first = false;
-    out += R"({"id":)";
-    append_string(out, entry.id);
-    out += R"(,"attempt":)";
-    append_int(out, entry.attempt);
-    if (entry.outcome.error) {
-      out += R"(,"error":)";
-      out += rpc::to_text(entry.outcome.error->to_json());
-    } else {
-      out += R"(,"result":)";
-      out += rpc::to_text(entry.outcome.result);
+void encode_done(std::span<const TaskResult> results, const DoneLimits& limits, std::vector<DoneMessage>& out) {
+  if (results.empty()) return;
+  constexpr std::size_t kEnvelope = kDoneHead.size() + kDoneTail.size();
+  const std::size_t max_entry = limits.max_message_bytes > kEnvelope ? limits.max_message_bytes - kEnvelope : 0;
+  DoneMessage* open = nullptr;
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    if (open == nullptr) {
+      open = &out.emplace_back();
+      open->text.reserve(std::min(limits.max_message_bytes, kEnvelope + (results.size() - i) * 56));
+      open->text += kDoneHead;
     }
-    out += '}';
+    std::size_t before = open->text.size();
+    if (open->results > 0) open->text += ',';
+    std::size_t entry_start = open->text.size();
+    append_done_entry(open->text, results[i], limits, max_entry);
+    if (open->results > 0 && open->text.size() + kDoneTail.size() > limits.max_message_bytes) {
+      // No room left in this message: it closes without the entry, which opens the
+      // next one. Copied only here, at the split.
+      std::string entry = open->text.substr(entry_start);
+      open->text.resize(before);
+      open->text += kDoneTail;
+      open = &out.emplace_back();
+      open->text.reserve(std::min(limits.max_message_bytes, kEnvelope + entry.size() + (results.size() - i) * 56));
+      open->text += kDoneHead;
+      open->text += entry;
+    }
+    ++open->results;
   }
-  out += "]}}";
-  return out;
+  open->text += kDoneTail;
+}
+
+bool depth_exceeds(const json& value, std::size_t max_depth) {
+  if (!value.is_structured()) return false;
+  if (max_depth == 0) return true;
+  // One [next, end) range per open container, innermost last.
+  std::vector<std::pair<json::const_iterator, json::const_iterator>> open;
+  open.emplace_back(value.cbegin(), value.cend());
+  while (!open.empty()) {
+    auto& [next, end] = open.back();
+    if (next == end) {
+      open.pop_back();
+      continue;
+    }
+    const json& child = *next;
+    ++next;
+    if (!child.is_structured()) continue;
+    if (open.size() + 1 > max_depth) return true;
+    open.emplace_back(child.cbegin(), child.cend());
+  }
+  return false;
 }
 
 json* run_tasks(json& params) {

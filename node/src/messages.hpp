@@ -5,6 +5,7 @@
 // No sockets here; every function is thread-safe.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -27,6 +28,9 @@ struct TaskResult {
   std::string id;
   int attempt = 0;
   Outcome outcome;
+  // Not on the wire: how many times the node had rejoined the broker when it accepted
+  // the task (NodeLoop tells the tasks of an earlier connection from the current ones).
+  std::uint64_t generation = 0;
 };
 
 // The params of one node.progress.
@@ -44,15 +48,38 @@ struct IncomingTask {
   json params;
 };
 
+// What a node.done may carry, from the broker's limits (its node.hello result).
+struct DoneLimits {
+  // Nesting (arrays and objects) allowed in one result; deeper results are replaced by
+  // a zerotask::ResultTooDeep error.
+  std::size_t max_result_depth = 56;
+  // Bytes of text in one node.done message. A result whose message would be larger
+  // even alone is replaced by a zerotask::ResultTooLarge error.
+  std::size_t max_message_bytes = 8 * 1024 * 1024;
+};
+
+// One node.done message and how many results it carries.
+struct DoneMessage {
+  std::string text;
+  std::size_t results = 0;
+};
+
 std::string encode_hello(std::int64_t request_id, std::string_view node, const std::vector<std::string>& functions,
                          unsigned slots);
 std::string encode_heartbeat(std::int64_t request_id);
 std::string encode_pull(unsigned slots);
 std::string encode_bye();
+// Written straight to text: the progress is serialized once and never copied.
 std::string encode_progress(const ProgressReport& report);
-// One node.done carrying every result given, in order. Written straight to text:
-// this runs once per batch of results on the hot path.
-std::string encode_done(std::span<const TaskResult> results);
+// Appends to `out` the node.done messages that carry every result given, in order:
+// as few messages as fit within limits.max_message_bytes each, every result once,
+// with a result over either limit replaced by its error (code task_failed). Written
+// straight to text: this runs once per batch of results on the hot path.
+void encode_done(std::span<const TaskResult> results, const DoneLimits& limits, std::vector<DoneMessage>& out);
+
+// True when `value` nests arrays/objects deeper than `max_depth` (a scalar has depth
+// 0, [] and [1] depth 1). Iterative: safe on any depth.
+bool depth_exceeds(const json& value, std::size_t max_depth);
 
 // The "tasks" array of node.run params, or nullptr when the params have none.
 json* run_tasks(json& params);

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstddef>
+#include <functional>
+#include <limits>
 #include <utility>
 #include <variant>
 
@@ -18,6 +21,15 @@ constexpr int kSilentIntervals = 3;
 constexpr int kMaxMessagesPerTurn = 1000;
 // Events are plain JSON objects, not JSON-RPC: their depth is capped here instead.
 constexpr std::size_t kMaxEventDepth = 64;
+// The broker is trusted: its messages are decoded with room for anything it accepts
+// itself (its --max-depth is at most 512) plus node.run's own 4 levels around params.
+constexpr std::size_t kBrokerMessageDepth = 1024;
+// What the broker accepts until its hello reply says otherwise: its defaults.
+constexpr std::size_t kDefaultBrokerDepth = 64;
+constexpr std::size_t kDefaultBrokerMessageBytes = 16 * 1024 * 1024;
+// node.done puts a result 4 levels down (message, params, results, entry); a result
+// may nest max_depth minus this margin.
+constexpr std::size_t kDoneDepthMargin = 8;
 
 void log_warn(const std::string& message) {
   log(LogLevel::Warn, "node", message);
@@ -25,8 +37,13 @@ void log_warn(const std::string& message) {
 
 }  // namespace
 
+std::size_t NodeLoop::ProgressKeyHash::operator()(const ProgressKey& key) const {
+  return std::hash<std::string_view>{}(key.id) ^ (static_cast<std::size_t>(key.attempt) * 0x9e3779b97f4a7c15ULL);
+}
+
 NodeLoop::NodeLoop(const NodeConfig& config, const Dispatcher& dispatcher, zmq::context_t& context, Wakeup& wakeup,
-                   Outbox& outbox, WorkerPool& pool, const std::atomic<bool>& stop_requested)
+                   Outbox& outbox, WorkerPool& pool, const std::atomic<bool>& stop_requested,
+                   const SocketLimits& dealer)
     : config_(config),
       dispatcher_(dispatcher),
       context_(context),
@@ -35,7 +52,10 @@ NodeLoop::NodeLoop(const NodeConfig& config, const Dispatcher& dispatcher, zmq::
       pool_(pool),
       stop_requested_(stop_requested),
       functions_(dispatcher.names()),
-      interval_(config.heartbeat_interval) {}
+      interval_(config.heartbeat_interval),
+      dealer_options_(dealer),
+      broker_max_depth_(kDefaultBrokerDepth),
+      broker_max_message_bytes_(kDefaultBrokerMessageBytes) {}
 
 void NodeLoop::run() {
   open_subscriber();
@@ -53,7 +73,7 @@ void NodeLoop::run() {
 
 void NodeLoop::open_dealer(Clock::time_point now) {
   dealer_ = zmq::socket_t(context_, zmq::socket_type::dealer);
-  apply_socket_limits(dealer_, SocketLimits{});
+  apply_socket_limits(dealer_, dealer_options_);
   dealer_.connect(config_.broker_endpoint);
   last_heard_ = now;
   next_heartbeat_ = now + interval_;
@@ -72,14 +92,26 @@ void NodeLoop::open_subscriber() {
 void NodeLoop::say_hello() {
   hello_id_ = next_request_id_++;
   epoch_.clear();
-  send(encode_hello(hello_id_, config_.name, functions_, config_.threads));
+  // This broker's limits are known once it answers.
+  broker_max_depth_ = kDefaultBrokerDepth;
+  broker_max_message_bytes_ = kDefaultBrokerMessageBytes;
+  announced_slots_ = free_slots();
+  send(encode_hello(hello_id_, config_.name, functions_, announced_slots_));
 }
 
 void NodeLoop::rejoin(std::string_view reason, bool fresh_connection) {
   log_warn(std::string(reason) + (fresh_connection ? "; reconnecting" : "; saying hello again"));
   // The broker has put back (or, after a restart, never had) every task it gave this
   // node: the ones no worker has started are dropped, the running ones still report.
-  outstanding_ -= pool_.discard_queued();
+  std::size_t dropped = pool_.discard_queued();
+  in_flight_ -= dropped;
+  outstanding_ -= dropped;
+  // With nothing queued any more, what remains in flight after this take is exactly
+  // what the workers are running: at most one task each. Their results are sent
+  // after the hello below.
+  collect_outbox();
+  ++generation_;
+  old_running_ = std::min<std::size_t>(in_flight_, config_.threads);
   if (fresh_connection) {
     // Whatever the old connection still queues (hellos, heartbeats) is stale.
     dealer_.set(zmq::sockopt::linger, 0);
@@ -94,20 +126,28 @@ void NodeLoop::rejoin(std::string_view reason, bool fresh_connection) {
 void NodeLoop::begin_shutdown(Clock::time_point now) {
   phase_ = Phase::Draining;
   // Tasks not started yet go back to the queue when the broker gets node.bye.
-  outstanding_ -= pool_.discard_queued();
+  std::size_t dropped = pool_.discard_queued();
+  in_flight_ -= dropped;
+  outstanding_ -= dropped;
   send(encode_pull(0));
   grace_deadline_ = now + config_.shutdown_grace;
   log(LogLevel::Info, "node",
       "stopping: waiting up to " + std::to_string(config_.shutdown_grace.count()) + " ms for " +
-          std::to_string(outstanding_) + " running task(s)");
+          std::to_string(in_flight_) + " running task(s)");
 }
 
 void NodeLoop::finish() {
   flush_outbox();
-  if (outstanding_ > 0) {
-    log_warn(std::to_string(outstanding_) +
+  if (in_flight_ > 0) {
+    log_warn(std::to_string(in_flight_) +
              " task(s) still running after the grace period: firing their stop tokens; the broker requeues them");
     pool_.request_stop();
+  }
+  if (!unsent_done_.empty()) {
+    std::size_t unsent = 0;
+    for (const auto& message : unsent_done_) unsent += message.results;
+    log_warn(std::to_string(unsent) +
+             " result(s) could not be sent: the connection is backed up; the broker requeues their tasks");
   }
   send(encode_bye());
   // The DEALER keeps its linger so the results and the bye above still go out.
@@ -116,8 +156,10 @@ void NodeLoop::finish() {
 }
 
 void NodeLoop::poll_once(Clock::time_point now) {
+  // Writable is worth waking for only while something waits to be sent.
+  short dealer_events = ZMQ_POLLIN | (has_pending() ? ZMQ_POLLOUT : 0);
   zmq::pollitem_t items[3] = {
-      {dealer_.handle(), 0, ZMQ_POLLIN, 0},
+      {dealer_.handle(), 0, dealer_events, 0},
       {nullptr, wakeup_.fd(), ZMQ_POLLIN, 0},
       {subscriber_.handle(), 0, ZMQ_POLLIN, 0},
   };
@@ -135,6 +177,8 @@ void NodeLoop::poll_once(Clock::time_point now) {
     // Cleared before the outbox is taken, so a push racing with the take raises it again.
     wakeup_.clear();
     flush_outbox();
+  } else if (items[0].revents & ZMQ_POLLOUT) {
+    send_pending();
   }
 }
 
@@ -198,7 +242,7 @@ void NodeLoop::read_subscriber() {
 }
 
 void NodeLoop::handle_frame(std::string_view text) {
-  auto frame = rpc::decode(text);
+  auto frame = rpc::decode(text, rpc::DecodeLimits{kBrokerMessageDepth});
   if (frame.error) {
     log_warn("ignored an unreadable message from the broker: " + frame.error->message);
     return;
@@ -243,13 +287,15 @@ void NodeLoop::handle_run(json& params) {
     }
     const TaskFunction* function = dispatcher_.find(task->function);
     if (function == nullptr) {
+      ++in_flight_;
       ++outstanding_;
-      outbox_.push_result(
-          TaskResult{std::move(task->id), task->attempt, Outcome{nullptr, unknown_function(task->function)}});
+      outbox_.push_result(TaskResult{std::move(task->id), task->attempt,
+                                     Outcome{nullptr, unknown_function(task->function)}, generation_});
       continue;
     }
-    jobs_.push_back(Job{std::move(task->id), task->attempt, function, std::move(task->params)});
+    jobs_.push_back(Job{std::move(task->id), task->attempt, function, std::move(task->params), generation_});
   }
+  in_flight_ += jobs_.size();
   outstanding_ += jobs_.size();
   pool_.submit(jobs_);
   jobs_.clear();
@@ -292,6 +338,16 @@ void NodeLoop::handle_hello_reply(const rpc::Response& response) {
   if (auto epoch = result.find("epoch"); epoch != result.end() && epoch->is_string()) {
     epoch_ = epoch->get<std::string>();
   }
+  // The broker's limits: max_depth counts the whole message, max_message_bytes is its
+  // ZMQ_MAXMSGSIZE (-1: none). Absent (an older broker): its defaults stay.
+  if (auto depth = result.find("max_depth"); depth != result.end() && depth->is_number_integer()) {
+    if (auto value = depth->get<std::int64_t>(); value > 0) broker_max_depth_ = static_cast<std::size_t>(value);
+  }
+  if (auto bytes = result.find("max_message_bytes"); bytes != result.end() && bytes->is_number_integer()) {
+    auto value = bytes->get<std::int64_t>();
+    broker_max_message_bytes_ =
+        value > 0 ? static_cast<std::size_t>(value) : std::numeric_limits<std::size_t>::max();
+  }
   // The broker forgets a node silent for 3 of its own intervals: beat at least as
   // often as it asks.
   if (auto beat = result.find("heartbeat_ms"); beat != result.end() && beat->is_number_integer()) {
@@ -315,38 +371,85 @@ void NodeLoop::handle_event(std::string_view body) {
   if (published != epoch_) rejoin("the broker restarted (epoch " + epoch_ + " became " + published + ")", true);
 }
 
-void NodeLoop::flush_outbox() {
+void NodeLoop::collect_outbox() {
   outbox_.take(batch_);
   if (!batch_.progress.empty()) send_progress();
   if (!batch_.results.empty()) {
-    outstanding_ -= batch_.results.size();
-    send(encode_done(batch_.results));
+    in_flight_ -= batch_.results.size();
+    for (const auto& result : batch_.results) {
+      // A task from before the last rejoin has freed its worker.
+      if (result.generation != generation_ && old_running_ > 0) --old_running_;
+    }
+    encode_done(batch_.results, done_limits(), unsent_done_);
   }
   batch_.clear();
 }
 
+void NodeLoop::flush_outbox() {
+  collect_outbox();
+  send_pending();
+}
+
+bool NodeLoop::has_pending() const {
+  return !unsent_done_.empty() || (phase_ == Phase::Serving && free_slots() != announced_slots_);
+}
+
+void NodeLoop::send_pending() {
+  std::size_t sent = 0;
+  for (; sent < unsent_done_.size(); ++sent) {
+    if (!try_send(unsent_done_[sent].text)) break;
+    // Only now are these results off the node's hands.
+    outstanding_ -= unsent_done_[sent].results;
+  }
+  unsent_done_.erase(unsent_done_.begin(), unsent_done_.begin() + static_cast<std::ptrdiff_t>(sent));
+  if (!unsent_done_.empty() && !backed_up_) {
+    log_warn("the connection to the broker is backed up: keeping " + std::to_string(unsent_done_.size()) +
+             " node.done message(s) until it takes them");
+  }
+  backed_up_ = !unsent_done_.empty();
+  // After node.pull {slots: 0} the slots stay at 0.
+  if (phase_ != Phase::Serving) return;
+  unsigned slots = free_slots();
+  if (slots != announced_slots_ && try_send(encode_pull(slots))) announced_slots_ = slots;
+}
+
 void NodeLoop::send_progress() {
-  // A function may report far more often than anyone can watch: per task only the
-  // latest report of this batch is sent.
+  // Each task's reports share one entry in the outbox; should a batch still hold
+  // several for one task, only the latest is sent.
   latest_progress_.clear();
+  progress_seen_.clear();
   for (auto it = batch_.progress.rbegin(); it != batch_.progress.rend(); ++it) {
-    bool superseded = std::any_of(latest_progress_.begin(), latest_progress_.end(), [&](const ProgressReport* later) {
-      return later->attempt == it->attempt && later->id == it->id;
-    });
-    if (!superseded) latest_progress_.push_back(&*it);
+    if (progress_seen_.insert(ProgressKey{it->id, it->attempt}).second) latest_progress_.push_back(&*it);
   }
   for (auto it = latest_progress_.rbegin(); it != latest_progress_.rend(); ++it) send(encode_progress(**it));
 }
 
+unsigned NodeLoop::free_slots() const {
+  return config_.threads - static_cast<unsigned>(old_running_);
+}
+
+DoneLimits NodeLoop::done_limits() const {
+  DoneLimits limits;
+  limits.max_result_depth = broker_max_depth_ > kDoneDepthMargin ? broker_max_depth_ - kDoneDepthMargin : 0;
+  // Half the broker's limit, so that no node.done comes near it.
+  limits.max_message_bytes = broker_max_message_bytes_ / 2;
+  return limits;
+}
+
 void NodeLoop::send(const std::string& text) {
+  if (!try_send(text)) log_warn("dropped a message to the broker: the connection is backed up");
+}
+
+bool NodeLoop::try_send(const std::string& text) {
   try {
-    // Never block the loop: a DEALER whose queue is full (a broker long gone) drops
-    // the message, and the silence timer replaces the connection.
-    if (!dealer_.send(zmq::buffer(text), zmq::send_flags::dontwait)) {
-      log_warn("dropped a message to the broker: the connection is backed up");
-    }
+    // Never block the loop. A DEALER whose queue is full (a broker long gone) does
+    // not take the message: node.done and node.pull are kept and sent again (see
+    // send_pending()), anything else is dropped; the silence timer replaces the
+    // connection.
+    return dealer_.send(zmq::buffer(text), zmq::send_flags::dontwait).has_value();
   } catch (const zmq::error_t& error) {
     log_warn(std::string("sending to the broker failed: ") + error.what());
+    return false;
   }
 }
 

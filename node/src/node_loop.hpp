@@ -3,11 +3,17 @@
 // tasks to the WorkerPool and sends what the workers leave in the Outbox.
 //
 // What it does on the wire (docs/PROTOCOL.md, section 5): hello on start; node.run
-// -> jobs; results -> one node.done per loop turn; progress -> node.progress;
-// node.heartbeat every interval; hello again on unknown_node; a fresh DEALER and a
-// hello when the broker is silent for 3 intervals or publishes another epoch. On
-// stop: node.pull {slots: 0}, wait for running tasks up to the grace period, fire
-// the stop tokens of the ones still running, node.bye.
+// -> jobs; results -> node.done per loop turn (split to stay within the broker's
+// limits from its hello reply); progress -> node.progress; node.heartbeat every
+// interval; hello again on unknown_node; a fresh DEALER and a hello when the broker
+// is silent for 3 intervals or publishes another epoch. On stop: node.pull
+// {slots: 0}, wait for running tasks up to the grace period, fire the stop tokens of
+// the ones still running, node.bye.
+//
+// Results are never dropped on the node's side: a node.done the DEALER cannot take
+// (it would block) waits and goes out on a later turn. Tasks still running from
+// before a rejoin keep their workers busy: the hello after it offers only the free
+// ones, and node.pull gives each back as its task finishes.
 //
 // Everything here runs on the thread that calls run(); the only thing other threads
 // touch is the stop flag (and the Wakeup that goes with it).
@@ -19,6 +25,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include <zmq.hpp>
@@ -27,16 +34,27 @@
 #include "outbox.hpp"
 #include "worker_pool.hpp"
 #include "zerotask/node.hpp"
+#include "zerotask/socket_options.hpp"
 #include "zerotask/wakeup.hpp"
 
 namespace zerotask::node_impl {
 
+// The options of the node's DEALER: the broker is trusted, so what it sends is not
+// size-limited (a node.run of big params must not drop the connection).
+inline SocketLimits dealer_limits() {
+  SocketLimits limits;
+  limits.max_message_bytes = -1;
+  return limits;
+}
+
 class NodeLoop {
  public:
   // `config` is complete: name, threads and event endpoint resolved (an empty event
-  // endpoint means no SUB). Every reference must outlive the loop.
+  // endpoint means no SUB). Every reference must outlive the loop. `dealer` are the
+  // DEALER's socket options (tests shrink its high-water mark).
   NodeLoop(const NodeConfig& config, const Dispatcher& dispatcher, zmq::context_t& context, Wakeup& wakeup,
-           Outbox& outbox, WorkerPool& pool, const std::atomic<bool>& stop_requested);
+           Outbox& outbox, WorkerPool& pool, const std::atomic<bool>& stop_requested,
+           const SocketLimits& dealer = dealer_limits());
   NodeLoop(const NodeLoop&) = delete;
   NodeLoop& operator=(const NodeLoop&) = delete;
 
@@ -48,11 +66,23 @@ class NodeLoop {
   using Clock = std::chrono::steady_clock;
   enum class Phase { Serving, Draining };
 
+  // A task's progress in one batch, keyed without copying its id.
+  struct ProgressKey {
+    std::string_view id;
+    int attempt;
+    bool operator==(const ProgressKey&) const = default;
+  };
+  struct ProgressKeyHash {
+    std::size_t operator()(const ProgressKey& key) const;
+  };
+
   void open_dealer(Clock::time_point now);
   void open_subscriber();
+  // Offers the workers not busy with tasks from before the last rejoin.
   void say_hello();
-  // Drops the queued jobs (the broker has requeued them) and says hello again, on a
-  // new DEALER (a new routing identity) when `fresh_connection`.
+  // Drops the queued jobs (the broker has requeued them), counts the running ones as
+  // old, and says hello again, on a new DEALER (a new routing identity) when
+  // `fresh_connection`.
   void rejoin(std::string_view reason, bool fresh_connection);
   void begin_shutdown(Clock::time_point now);
   void finish();
@@ -70,9 +100,21 @@ class NodeLoop {
   void handle_hello_reply(const rpc::Response& response);
   void handle_event(std::string_view body);
 
+  // Takes what the workers left: sends the progress, encodes the results into
+  // unsent_done_ (sent by send_pending()).
+  void collect_outbox();
   void flush_outbox();
+  // Sends the node.done messages waiting in unsent_done_, oldest first, and a
+  // node.pull when the free slots differ from the ones the broker was last told.
+  void send_pending();
+  bool has_pending() const;
   void send_progress();
+  unsigned free_slots() const;
+  DoneLimits done_limits() const;
+  // Sends without blocking; a message the DEALER does not take is dropped (logged).
   void send(const std::string& text);
+  // False when the message did not go out (the DEALER would block, or failed).
+  bool try_send(const std::string& text);
 
   const NodeConfig& config_;
   const Dispatcher& dispatcher_;
@@ -93,13 +135,31 @@ class NodeLoop {
   Clock::time_point last_heard_;
   Clock::time_point next_heartbeat_;
   Clock::time_point grace_deadline_;
+  const SocketLimits dealer_options_;
+  // The broker's limits from its hello reply; the defaults until it arrives.
+  std::size_t broker_max_depth_;
+  std::size_t broker_max_message_bytes_;
+
   // Tasks accepted whose results have not been taken from the outbox yet.
+  std::size_t in_flight_ = 0;
+  // Tasks accepted whose results have not been sent yet (in flight or unsent).
   std::size_t outstanding_ = 0;
+  // node.done messages the DEALER has not taken yet, oldest first.
+  std::vector<DoneMessage> unsent_done_;
+  bool backed_up_ = false;  // unsent_done_ was kept back (logged once per episode)
+  // How many times the node rejoined: the generation of the tasks it accepts now.
+  std::uint64_t generation_ = 0;
+  // Tasks of an earlier generation (accepted before the last rejoin) still running:
+  // their workers are not free, whatever the broker believes.
+  std::size_t old_running_ = 0;
+  // The slots the broker was last offered (node.hello or node.pull).
+  unsigned announced_slots_ = 0;
 
   // Reused every turn so the hot path does not allocate them again.
   std::vector<Job> jobs_;
   OutboxBatch batch_;
   std::vector<const ProgressReport*> latest_progress_;
+  std::unordered_set<ProgressKey, ProgressKeyHash> progress_seen_;
 };
 
 }  // namespace zerotask::node_impl

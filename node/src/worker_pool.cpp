@@ -19,7 +19,7 @@ class WorkerContext final : public TaskContext {
   const std::string& task_id() const override { return job_.id; }
   int attempt() const override { return job_.attempt; }
   void report_progress(json progress) override {
-    outbox_.push_progress(ProgressReport{job_.id, job_.attempt, std::move(progress)});
+    outbox_.push_progress(job_.id, job_.attempt, std::move(progress), ticket_);
   }
   std::stop_token stop_token() const override { return token_; }
 
@@ -27,6 +27,7 @@ class WorkerContext final : public TaskContext {
   const Job& job_;
   Outbox& outbox_;
   std::stop_token token_;
+  ProgressTicket ticket_;
 };
 
 }  // namespace
@@ -92,7 +93,7 @@ void WorkerPool::work() {
   while (pop(job)) {
     WorkerContext context(job, outbox_, stop_source_.get_token());
     Outcome outcome = call_function(*job.function, job.params, context);
-    outbox_.push_result(TaskResult{std::move(job.id), job.attempt, std::move(outcome)});
+    outbox_.push_result(TaskResult{std::move(job.id), job.attempt, std::move(outcome), job.generation});
     // Frees the params now rather than when the next job overwrites them.
     job.params = nullptr;
   }

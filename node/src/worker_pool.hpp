@@ -12,6 +12,7 @@
 
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <mutex>
 #include <span>
 #include <stop_token>
@@ -30,6 +31,7 @@ struct Job {
   int attempt = 0;
   const TaskFunction* function = nullptr;
   json params;
+  std::uint64_t generation = 0;  // copied to the TaskResult
 };
 
 class WorkerPool {

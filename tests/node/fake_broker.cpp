@@ -20,10 +20,13 @@ std::chrono::milliseconds left_until(Clock::time_point deadline) {
 
 }  // namespace
 
-FakeBroker::FakeBroker() : router_(context_, zmq::socket_type::router), events_(context_, zmq::socket_type::xpub) {
+FakeBroker::FakeBroker(int receive_high_water_mark, int receive_buffer_bytes)
+    : router_(context_, zmq::socket_type::router), events_(context_, zmq::socket_type::xpub) {
   endpoint_ = free_tcp_endpoint();
   event_endpoint_ = *default_event_endpoint(endpoint_);
   router_.set(zmq::sockopt::linger, 0);
+  router_.set(zmq::sockopt::rcvhwm, receive_high_water_mark);
+  router_.set(zmq::sockopt::rcvbuf, receive_buffer_bytes);
   router_.set(zmq::sockopt::router_mandatory, 1);
   events_.set(zmq::sockopt::linger, 0);
   router_.bind(endpoint_);
@@ -43,7 +46,7 @@ std::optional<Received> FakeBroker::read(std::chrono::milliseconds timeout) {
     // The node sends [body] with no delimiter: anything else is a bug this test
     // should see.
     if (body.more()) throw std::runtime_error("the node sent more than one frame after its identity");
-    Received message{identity.to_string(), json::parse(body.to_string_view())};
+    Received message{identity.to_string(), json::parse(body.to_string_view()), body.size()};
     if (answer_heartbeats_ && message.method() == "node.heartbeat") {
       reply(message, json{{"epoch", epoch_}});
       continue;
@@ -77,11 +80,13 @@ std::optional<Received> FakeBroker::expect(std::string_view method, std::chrono:
   }
 }
 
-std::optional<Received> FakeBroker::accept_hello(std::string epoch, int heartbeat_ms) {
+std::optional<Received> FakeBroker::accept_hello(std::string epoch, int heartbeat_ms, const json& limits) {
   auto hello = expect("node.hello");
   if (!hello) return std::nullopt;
   epoch_ = std::move(epoch);
-  reply(*hello, json{{"epoch", epoch_}, {"heartbeat_ms", heartbeat_ms}});
+  json result{{"epoch", epoch_}, {"heartbeat_ms", heartbeat_ms}};
+  result.update(limits);
+  reply(*hello, std::move(result));
   return hello;
 }
 

@@ -14,6 +14,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstddef>
 #include <deque>
 #include <functional>
 #include <mutex>
@@ -31,10 +32,11 @@ namespace zerotask::testing {
 
 using namespace std::chrono_literals;
 
-// One message from a node: its routing identity and its parsed body.
+// One message from a node: its routing identity, its parsed body and its size.
 struct Received {
   std::string identity;
   json body;
+  std::size_t bytes = 0;  // of the body's text
 
   std::string method() const { return body.value("method", ""); }
   const json& params() const { return body.at("params"); }
@@ -42,7 +44,11 @@ struct Received {
 
 class FakeBroker {
  public:
-  FakeBroker();
+  // `receive_high_water_mark`: how many messages from a node ZeroMQ queues before it
+  // stops reading that connection; `receive_buffer_bytes`: the kernel's receive
+  // buffer of each connection (-1: the system's). Small ones make a test that does
+  // not read back the node up soon.
+  explicit FakeBroker(int receive_high_water_mark = 1000, int receive_buffer_bytes = -1);
   FakeBroker(const FakeBroker&) = delete;
   FakeBroker& operator=(const FakeBroker&) = delete;
 
@@ -57,8 +63,10 @@ class FakeBroker {
   std::optional<Received> receive(std::chrono::milliseconds timeout = 5s);
   // The first message with that method, leaving the others in the backlog.
   std::optional<Received> expect(std::string_view method, std::chrono::milliseconds timeout = 5s);
-  // Expects node.hello and answers it with `epoch`. nullopt if no hello came.
-  std::optional<Received> accept_hello(std::string epoch = "e1", int heartbeat_ms = 1000);
+  // Expects node.hello and answers it with `epoch`, `heartbeat_ms` and the members of
+  // `limits` (max_depth, max_message_bytes). nullopt if no hello came.
+  std::optional<Received> accept_hello(std::string epoch = "e1", int heartbeat_ms = 1000,
+                                       const json& limits = json::object());
   // True when a message with that method is waiting in the backlog.
   bool backlog_has(std::string_view method) const;
 

@@ -1,6 +1,8 @@
 // The node's messages: what they look like on the wire, and reading node.run.
 #include <doctest/doctest.h>
 
+#include <set>
+#include <string>
 #include <vector>
 
 #include "messages.hpp"
@@ -9,13 +11,38 @@ namespace zerotask::testing {
 
 using namespace node_impl;
 
+namespace {
+
+// One node.done message with default limits: what encode_done makes of a few small
+// results.
+json encode_one(const std::vector<TaskResult>& results, const DoneLimits& limits = {}) {
+  std::vector<DoneMessage> messages;
+  encode_done(results, limits, messages);
+  REQUIRE(messages.size() == 1);
+  CHECK(messages[0].results == results.size());
+  return json::parse(messages[0].text);
+}
+
+// An array nested `depth` levels deep: depth 1 is [0], depth 2 [[0]].
+json nested(std::size_t depth) {
+  json value = 0;
+  for (std::size_t i = 0; i < depth; ++i) value = json::array({std::move(value)});
+  return value;
+}
+
+TaskResult ok(std::string id, json result) {
+  return TaskResult{std::move(id), 1, Outcome{std::move(result), std::nullopt}};
+}
+
+}  // namespace
+
 TEST_CASE("node.done carries every result in order, with result or error" * doctest::timeout(30)) {
   std::vector<TaskResult> results;
   results.push_back(TaskResult{"0000000000000001", 1, Outcome{11, std::nullopt}});
   results.push_back(
       TaskResult{"0000000000000002", 3, Outcome{nullptr, rpc::Error{rpc::kTaskFailed, "boom", json{{"type", "E"}}}}});
   results.push_back(TaskResult{"0000000000000003", 1, Outcome{json{{"nested", {1, 2}}}, std::nullopt}});
-  json done = json::parse(encode_done(results));
+  json done = encode_one(results);
   CHECK(done == json{{"jsonrpc", "2.0"},
                      {"method", "node.done"},
                      {"params",
@@ -30,9 +57,107 @@ TEST_CASE("node.done carries every result in order, with result or error" * doct
 TEST_CASE("node.done escapes a task id that is not plain text and survives invalid UTF-8" * doctest::timeout(30)) {
   std::vector<TaskResult> results;
   results.push_back(TaskResult{"a\"b\\c\n", 1, Outcome{std::string("\xff"), std::nullopt}});
-  json done = json::parse(encode_done(results));
+  json done = encode_one(results);
   CHECK(done.at("params").at("results").at(0).at("id") == "a\"b\\c\n");
   CHECK(done.at("params").at("results").at(0).at("result").is_string());
+}
+
+TEST_CASE("a result nested deeper than the limit becomes a ResultTooDeep error, one at the limit does not" *
+          doctest::timeout(30)) {
+  std::vector<TaskResult> results;
+  results.push_back(ok("0000000000000001", nested(56)));
+  results.push_back(ok("0000000000000002", nested(57)));
+  results.push_back(ok("0000000000000003", json{{"deep", nested(56)}}));
+  std::vector<DoneMessage> messages;
+  encode_done(results, DoneLimits{56, 1 << 20}, messages);
+  REQUIRE(messages.size() == 1);
+  // What the broker checks with its default limit of 64: the whole message.
+  CHECK_FALSE(rpc::nesting_exceeds(messages[0].text, 64));
+  json entries = json::parse(messages[0].text).at("params").at("results");
+  REQUIRE(entries.size() == 3);
+  CHECK(entries[0].at("result") == nested(56));
+  CHECK(entries[1] ==
+        json{{"id", "0000000000000002"},
+             {"attempt", 1},
+             {"error",
+              {{"code", rpc::kTaskFailed},
+               {"message", "result nested deeper than 56 levels"},
+               {"data", {{"type", "zerotask::ResultTooDeep"}}}}}});
+  CHECK(entries[2].at("error").at("message") == "result nested deeper than 56 levels");
+}
+
+TEST_CASE("the depth of a result counts arrays and objects, empty ones too, and any depth is measured" *
+          doctest::timeout(30)) {
+  CHECK_FALSE(depth_exceeds(json(7), 0));
+  CHECK_FALSE(depth_exceeds(json("[[[["), 0));
+  CHECK(depth_exceeds(json::array(), 0));
+  CHECK_FALSE(depth_exceeds(json::array(), 1));
+  CHECK_FALSE(depth_exceeds(json{{"a", {1, 2}}, {"b", 3}}, 2));
+  CHECK(depth_exceeds(json{{"a", {1, json::object()}}, {"b", 3}}, 2));
+  CHECK_FALSE(depth_exceeds(json{{"a", {1, json::object()}}, {"b", 3}}, 3));
+  // Far deeper than any recursion could go.
+  json deep = nested(200000);
+  CHECK(depth_exceeds(deep, 1024));
+  CHECK_FALSE(depth_exceeds(deep, 200000));
+}
+
+TEST_CASE("results over the message limit are split over several node.done, each within it, each result once" *
+          doctest::timeout(30)) {
+  std::vector<TaskResult> results;
+  for (int i = 0; i < 40; ++i) results.push_back(ok("t" + std::to_string(i), std::string(100, 'x')));
+  constexpr std::size_t kLimit = 1000;
+  std::vector<DoneMessage> messages;
+  encode_done(results, DoneLimits{56, kLimit}, messages);
+  CHECK(messages.size() > 4);
+  std::vector<std::string> ids;
+  for (const auto& message : messages) {
+    CAPTURE(message.text);
+    CHECK(message.text.size() <= kLimit);
+    json done = json::parse(message.text);
+    CHECK(done.at("method") == "node.done");
+    CHECK(done.at("params").at("results").size() == message.results);
+    for (const auto& entry : done.at("params").at("results")) {
+      ids.push_back(entry.at("id").get<std::string>());
+      CHECK(entry.at("result") == std::string(100, 'x'));
+    }
+  }
+  REQUIRE(ids.size() == 40);
+  for (int i = 0; i < 40; ++i) CHECK(ids[i] == "t" + std::to_string(i));
+}
+
+TEST_CASE("a result too large for a message of its own becomes a ResultTooLarge error" * doctest::timeout(30)) {
+  std::vector<TaskResult> results;
+  results.push_back(ok("0000000000000001", 1));
+  results.push_back(ok("0000000000000002", std::string(1000, 'x')));
+  results.push_back(
+      TaskResult{"0000000000000003", 2, Outcome{nullptr, rpc::Error{rpc::kTaskFailed, std::string(2000, 'e'), nullptr}}});
+  results.push_back(ok("0000000000000004", 4));
+  std::vector<DoneMessage> messages;
+  encode_done(results, DoneLimits{56, 1000}, messages);
+  std::vector<json> entries;
+  for (const auto& message : messages) {
+    CHECK(message.text.size() <= 1000);
+    json done = json::parse(message.text);
+    for (const auto& entry : done.at("params").at("results")) entries.push_back(entry);
+  }
+  REQUIRE(entries.size() == 4);
+  CHECK(entries[0].at("result") == 1);
+  // The serialized string: 1000 characters and its two quotes.
+  CHECK(entries[1] == json{{"id", "0000000000000002"},
+                           {"attempt", 1},
+                           {"error",
+                            {{"code", rpc::kTaskFailed},
+                             {"message", "result of 1002 bytes exceeds the broker's limit"},
+                             {"data", {{"type", "zerotask::ResultTooLarge"}}}}}});
+  CHECK(entries[2].at("attempt") == 2);
+  CHECK(entries[2].at("error").at("data").at("type") == "zerotask::ResultTooLarge");
+  CHECK(entries[3].at("result") == 4);
+}
+
+TEST_CASE("no results make no node.done" * doctest::timeout(30)) {
+  std::vector<DoneMessage> messages;
+  encode_done({}, DoneLimits{}, messages);
+  CHECK(messages.empty());
 }
 
 TEST_CASE("hello, heartbeat, pull, progress and bye look as the protocol says" * doctest::timeout(30)) {
@@ -48,6 +173,7 @@ TEST_CASE("hello, heartbeat, pull, progress and bye look as the protocol says" *
         json{{"jsonrpc", "2.0"},
              {"method", "node.progress"},
              {"params", {{"id", "0000000000000001"}, {"attempt", 2}, {"progress", {{"current", 1}}}}}});
+  CHECK(json::parse(encode_progress(ProgressReport{"a\"b", 1, std::string("\xff")})).at("params").at("id") == "a\"b");
 }
 
 TEST_CASE("a node.run task is read by moving its fields out" * doctest::timeout(30)) {

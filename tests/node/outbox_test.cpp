@@ -21,7 +21,8 @@ TEST_CASE("everything pushed before a take comes out in that one take, in order"
   CHECK_FALSE(raised(wakeup));
   outbox.push_result(node_impl::TaskResult{"a", 1, {1, std::nullopt}});
   CHECK(raised(wakeup));
-  outbox.push_progress(node_impl::ProgressReport{"b", 1, 50});
+  node_impl::ProgressTicket ticket;
+  outbox.push_progress("b", 1, 50, ticket);
   outbox.push_result(node_impl::TaskResult{"b", 1, {2, std::nullopt}});
   wakeup.clear();
   node_impl::OutboxBatch batch;
@@ -40,13 +41,44 @@ TEST_CASE("the first push after a take raises the wake-up again" * doctest::time
   Wakeup wakeup;
   node_impl::Outbox outbox(wakeup);
   node_impl::OutboxBatch batch;
-  outbox.push_progress(node_impl::ProgressReport{"a", 1, 1});
+  node_impl::ProgressTicket ticket;
+  outbox.push_progress("a", 1, 1, ticket);
   wakeup.clear();
   outbox.take(batch);
   batch.clear();
   CHECK_FALSE(raised(wakeup));
-  outbox.push_progress(node_impl::ProgressReport{"a", 1, 2});
+  outbox.push_progress("a", 1, 2, ticket);
   CHECK(raised(wakeup));
+}
+
+TEST_CASE("a task reporting again before a take replaces its waiting report and keeps its place" *
+          doctest::timeout(30)) {
+  Wakeup wakeup;
+  node_impl::Outbox outbox(wakeup);
+  node_impl::ProgressTicket first;
+  node_impl::ProgressTicket second;
+  outbox.push_progress("a", 1, 1, first);
+  outbox.push_progress("b", 1, 10, second);
+  outbox.push_progress("a", 1, 2, first);
+  outbox.push_progress("a", 1, 3, first);
+  outbox.push_progress("b", 1, 20, second);
+  node_impl::OutboxBatch batch;
+  outbox.take(batch);
+  REQUIRE(batch.progress.size() == 2);
+  CHECK(batch.progress[0].id == "a");
+  CHECK(batch.progress[0].progress == 3);
+  CHECK(batch.progress[1].id == "b");
+  CHECK(batch.progress[1].progress == 20);
+  // After the take the ticket is stale: the next report is a new entry.
+  batch.clear();
+  wakeup.clear();
+  outbox.push_progress("a", 1, 4, first);
+  CHECK(raised(wakeup));
+  outbox.take(batch);
+  REQUIRE(batch.progress.size() == 1);
+  CHECK(batch.progress[0].id == "a");
+  CHECK(batch.progress[0].attempt == 1);
+  CHECK(batch.progress[0].progress == 4);
 }
 
 }  // namespace zerotask::testing

@@ -80,6 +80,32 @@ TEST_CASE("functions on the workers report progress with their task id and attem
   }
 }
 
+TEST_CASE("a function reporting faster than the outbox is taken leaves one report, the latest" *
+          doctest::timeout(30)) {
+  Collector collector;
+  std::atomic<bool> reported{false};
+  std::atomic<bool> release{false};
+  TaskFunction chatty = [&](const json&, TaskContext& context) {
+    for (int i = 1; i <= 1000; ++i) context.report_progress(i);
+    reported = true;
+    wait_until([&] { return release.load(); }, 20s);
+    return json(nullptr);
+  };
+  node_impl::WorkerPool pool(1, collector.outbox);
+  std::vector<node_impl::Job> batch;
+  batch.push_back(node_impl::Job{"0000000000000001", 3, &chatty, nullptr, 7});
+  pool.submit(batch);
+  // Nothing takes the outbox while the function reports.
+  REQUIRE(wait_until([&] { return reported.load(); }));
+  release = true;
+  REQUIRE(collector.wait_for_results(1));
+  REQUIRE(collector.all.progress.size() == 1);
+  CHECK(collector.all.progress[0].id == "0000000000000001");
+  CHECK(collector.all.progress[0].attempt == 3);
+  CHECK(collector.all.progress[0].progress == 1000);
+  CHECK(collector.all.results[0].generation == 7);
+}
+
 TEST_CASE("queued jobs no worker has started can be discarded" * doctest::timeout(30)) {
   Collector collector;
   std::atomic<bool> release{false};
