@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Installs the Debian packages zerotask needs to build and test. This is the one
+# place that names them. Installs only what is missing: when everything is present
+# it prints nothing and touches nothing. Needs root (or sudo) only when something
+# is missing. Tested on Debian 12.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+PACKAGES=(
+  cmake
+  g++
+  make
+  pkg-config
+  git
+  libzmq3-dev
+  cppzmq-dev
+  nlohmann-json3-dev
+  libcli11-dev
+  doctest-dev
+  libsqlite3-dev
+)
+
+# Fills `missing` with the packages of PACKAGES that are not installed.
+find_missing() {
+  missing=()
+  local package status
+  for package in "${PACKAGES[@]}"; do
+    status=$(dpkg-query -W -f='${db:Status-Status}' "$package" 2>/dev/null || true)
+    if [[ "$status" != "installed" ]]; then
+      missing+=("$package")
+    fi
+  done
+}
+
+find_missing
+if [[ ${#missing[@]} -eq 0 ]]; then
+  exit 0
+fi
+
+echo "install-deps: installing missing packages: ${missing[*]}"
+if [[ $(id -u) -eq 0 ]]; then
+  as_root=()
+elif command -v sudo >/dev/null 2>&1; then
+  as_root=(sudo)
+else
+  echo "install-deps: missing packages and not root (and no sudo): ${missing[*]}" >&2
+  exit 1
+fi
+
+# env: sudo does not pass the environment through.
+"${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+"${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+find_missing
+if [[ ${#missing[@]} -ne 0 ]]; then
+  echo "install-deps: still missing after apt-get install: ${missing[*]}" >&2
+  exit 1
+fi
+echo "install-deps: done"

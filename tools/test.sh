@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# Builds zerotask and runs every test: the whole suite in build/, then the suites
+# that exercise threads again under AddressSanitizer + UndefinedBehaviorSanitizer
+# (build-asan/) and under ThreadSanitizer (build-tsan/). Runs every stage even after
+# a failure, prints a summary, and exits non-zero if any stage failed.
+#
+#   tools/test.sh [--no-sanitizers]
+#
+# The sanitizer builds compile only the test suites named below and the executables
+# the integration tests start.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+# Test suites (CTest name regex) rerun under the sanitizers: the ones with threads.
+SANITIZER_SUITES='node_tests|client_tests|broker_tests|integration'
+# Executables the integration tests start, built beside the suites.
+SANITIZER_EXECUTABLES=(broker node zt)
+# Optimization and debug info of the sanitizer builds: -O1 -g1 compiles about twice
+# as fast as -O2 -g under ASan+UBSan and still gives file:line in every report.
+SANITIZER_CXX_FLAGS='-O1 -g1'
+CTEST_ARGS=(--output-on-failure -j2 --timeout 300 --no-tests=error)
+export ZEROTASK_JOBS=${ZEROTASK_JOBS:-$(nproc)}
+
+run_sanitizers=1
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --no-sanitizers) run_sanitizers=0; shift ;;
+    -h|--help)
+      awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"
+      exit 0
+      ;;
+    *) echo "test: unknown option $1 (try --help)" >&2; exit 2 ;;
+  esac
+done
+
+started=$SECONDS
+failures=()
+stage() {
+  # stage NAME COMMAND...: runs COMMAND with errexit in a subshell and records a failure.
+  local name=$1
+  shift
+  echo
+  echo "=== test: $name"
+  local stage_start=$SECONDS
+  set +e
+  (set -e; "$@")
+  local rc=$?
+  set -e
+  if [[ $rc -eq 0 ]]; then
+    echo "=== test: $name passed ($((SECONDS - stage_start)) s)"
+  else
+    echo "=== test: $name FAILED (exit $rc, $((SECONDS - stage_start)) s)" >&2
+    failures+=("$name")
+  fi
+}
+
+main_suite() {
+  bash tools/build.sh -DZEROTASK_TESTS=ON
+  cd build
+  ctest "${CTEST_ARGS[@]}"
+}
+
+# sanitizer_suite DIR CMAKE_OPTION: builds the thread suites with one sanitizer and runs them.
+sanitizer_suite() {
+  local dir=$1 option=$2
+  cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="$SANITIZER_CXX_FLAGS" \
+    -DZEROTASK_TESTS=ON "$option=ON" >/dev/null
+  # The test executables are the targets whose names match the suite regex.
+  local targets=("${SANITIZER_EXECUTABLES[@]}")
+  local target
+  while read -r target; do
+    targets+=("$target")
+  done < <(cmake --build "$dir" --target help | sed -n 's/^\.\.\. \([^ ]*\).*/\1/p' | grep -E "^($SANITIZER_SUITES)" || true)
+  local target_args=()
+  for target in "${targets[@]}"; do target_args+=(--target "$target"); done
+  echo "test: building ${targets[*]} in $dir"
+  cmake --build "$dir" -j "$ZEROTASK_JOBS" "${target_args[@]}"
+  cd "$dir"
+  # Every suite must have been built and have registered tests: a suite that is
+  # silently missing would otherwise pass.
+  local suite count
+  IFS='|' read -r -a suites <<<"$SANITIZER_SUITES"
+  for suite in "${suites[@]}"; do
+    count=$(ctest -N -R "$suite" | sed -n 's/^Total Tests: //p')
+    if [[ "${count:-0}" -eq 0 ]]; then
+      echo "test: no tests matching '$suite' in $dir" >&2
+      return 1
+    fi
+  done
+  local prefix=()
+  if [[ "$option" == -DZEROTASK_TSAN ]]; then
+    read -r -a prefix <<<"$(tsan_prefix)"
+    [[ ${#prefix[@]} -eq 0 ]] || echo "test: ThreadSanitizer needs address randomization off here: ${prefix[*]}"
+  fi
+  "${prefix[@]+"${prefix[@]}"}" ctest "${CTEST_ARGS[@]}" -R "$SANITIZER_SUITES"
+}
+
+# ThreadSanitizer cannot map its shadow memory when the kernel randomizes mmap with
+# more bits than it expects (vm.mmap_rnd_bits > 28 with GCC 12). Prints the command
+# prefix that runs programs with address randomization off when that is needed.
+tsan_prefix() {
+  local probe
+  probe=$(mktemp -d)
+  printf 'int main() { return 0; }\n' >"$probe/probe.cpp"
+  if g++ -fsanitize=thread "$probe/probe.cpp" -o "$probe/probe" 2>/dev/null &&
+     ! "$probe/probe" >/dev/null 2>&1 && setarch "$(uname -m)" -R "$probe/probe" >/dev/null 2>&1; then
+    echo "setarch $(uname -m) -R"
+  fi
+  rm -rf "$probe"
+}
+
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:detect_stack_use_after_return=1:strict_init_order=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}
+
+echo "=== test: dependencies"
+bash tools/install-deps.sh
+stage "build and all tests (build/)" main_suite
+if [[ $run_sanitizers -eq 1 ]]; then
+  stage "AddressSanitizer + UndefinedBehaviorSanitizer (build-asan/)" sanitizer_suite build-asan -DZEROTASK_ASAN
+  stage "ThreadSanitizer (build-tsan/)" sanitizer_suite build-tsan -DZEROTASK_TSAN
+fi
+
+echo
+if [[ ${#failures[@]} -eq 0 ]]; then
+  echo "test: all stages passed in $((SECONDS - started)) s"
+else
+  echo "test: ${#failures[@]} stage(s) failed in $((SECONDS - started)) s:" >&2
+  for name in "${failures[@]}"; do echo "  - $name" >&2; done
+  exit 1
+fi
