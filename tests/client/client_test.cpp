@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "client_test_helpers.hpp"
 #include "fake_broker.hpp"
 #include "test_support.hpp"
 #include "zerotask/client.hpp"
@@ -17,6 +18,8 @@
 using namespace std::chrono_literals;
 using zerotask::json;
 using zerotask::testing::FakeBroker;
+using zerotask::testing::add;
+using zerotask::testing::quick_options;
 using zerotask::testing::wait_until;
 
 namespace {
@@ -31,17 +34,6 @@ zerotask::CallOptions timing_out_after(std::chrono::milliseconds timeout) {
   zerotask::CallOptions options;
   options.timeout = timeout;
   return options;
-}
-
-zerotask::ClientOptions quick_options() {
-  zerotask::ClientOptions options;
-  options.connect_timeout = 1000ms;
-  options.call_timeout = 5000ms;
-  return options;
-}
-
-json add(const json& params) {
-  return params.at(0).get<int>() + params.at(1).get<int>();
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "client_test_helpers.hpp"
 #include "fake_broker.hpp"
 #include "test_support.hpp"
 #include "zerotask/client.hpp"
@@ -19,22 +20,9 @@ using namespace std::chrono_literals;
 using zerotask::json;
 using zerotask::TaskState;
 using zerotask::testing::FakeBroker;
+using zerotask::testing::add;
+using zerotask::testing::quick_options;
 using zerotask::testing::wait_until;
-
-namespace {
-
-zerotask::ClientOptions quick_options() {
-  zerotask::ClientOptions options;
-  options.connect_timeout = 1000ms;
-  options.call_timeout = 5000ms;
-  return options;
-}
-
-json add(const json& params) {
-  return params.at(0).get<int>() + params.at(1).get<int>();
-}
-
-}  // namespace
 
 TEST_CASE("submit returns a future that completes with the result" * doctest::timeout(30)) {
   FakeBroker broker;
