@@ -125,6 +125,12 @@ TEST_CASE("params::integer refuses unsigned values beyond the largest signed int
   // A large but representable unsigned value inside the range is accepted.
   json fits = {{"big", std::uint64_t{4000000000ULL}}};
   CHECK(params::integer(fits, "big", 0, 0, 5000000000LL) == 4000000000LL);
+  // At the edges of int64 nothing overflows or wraps.
+  constexpr auto kLargest = std::numeric_limits<std::int64_t>::max();
+  CHECK(error_of([&] { params::integer(object, "huge", 0, 0, kLargest); }).message ==
+        "huge must be between 0 and " + std::to_string(kLargest));
+  json over = {{"x", std::uint64_t{9223372036854775809ULL}}};
+  CHECK_THROWS_AS(params::integer(over, "x", 0, std::numeric_limits<std::int64_t>::min(), -1), RpcError);
 }
 
 TEST_CASE("params::boolean returns the fallback or the value and refuses anything but true or false" *
