@@ -1,5 +1,7 @@
 #include "zerotask/rpc_error.hpp"
 
+#include <limits>
+
 namespace zerotask::params {
 namespace {
 
@@ -41,8 +43,10 @@ std::int64_t integer(const json& object, std::string_view key, std::int64_t fall
   const json* value = field(object, key);
   if (!value) return fallback;
   if (!value->is_number_integer()) invalid(key, "must be an integer");
-  bool too_big = value->is_number_unsigned() && value->get<std::uint64_t>() > static_cast<std::uint64_t>(max);
-  auto number = value->get<std::int64_t>();
+  // An unsigned value past int64 would wrap to a negative one.
+  bool too_big = value->is_number_unsigned() &&
+                 value->get<std::uint64_t>() > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+  auto number = too_big ? std::int64_t{0} : value->get<std::int64_t>();
   if (too_big || number < min || number > max) {
     invalid(key, "must be between " + std::to_string(min) + " and " + std::to_string(max));
   }
