@@ -8,10 +8,11 @@
 #include <stdexcept>
 #include <typeinfo>
 
+#include "zerotask/limits.hpp"
+
 namespace zerotask::node_impl {
 namespace {
 
-constexpr std::size_t kMaxNameBytes = 128;
 
 std::string demangle(const std::type_info* type) {
   if (type == nullptr) return "unknown";

@@ -12,6 +12,7 @@
 
 #include "example_functions.hpp"
 #include "zerotask/endpoint.hpp"
+#include "zerotask/limits.hpp"
 #include "zerotask/log.hpp"
 #include "zerotask/node.hpp"
 #include "zerotask/stop_signals.hpp"
@@ -51,10 +52,10 @@ int main(int argc, char** argv) {
   app.add_option("--events", events, "The broker's event endpoint (default: the --broker port + 1)");
   app.add_option("--threads", threads, "Worker threads: how many tasks run at once")
       ->capture_default_str()
-      ->check(CLI::Range(1, 100000));
+      ->check(CLI::Range(std::int64_t{1}, zerotask::kMaxSlots));
   app.add_option("--name", name, "The node's name, unique among the broker's nodes (default: <host>-<pid>-<random>)")
       ->check([](const std::string& value) {
-        return value.empty() || value.size() > 128 ? std::string("must be 1 to 128 bytes") : std::string();
+        return value.empty() || value.size() > zerotask::kMaxNameBytes ? std::string("must be 1 to 128 bytes") : std::string();
       });
   app.add_option("--heartbeat-ms", heartbeat_ms, "Milliseconds between heartbeats to the broker")
       ->capture_default_str()

@@ -23,12 +23,12 @@
 #include "zerotask/endpoint.hpp"
 #include "zerotask/log.hpp"
 #include "zerotask/wakeup.hpp"
+#include "zerotask/limits.hpp"
 
 namespace zerotask {
 namespace {
 
-constexpr std::size_t kMaxNameBytes = 128;
-constexpr unsigned kMaxThreads = 100000;  // the protocol's limit on slots
+constexpr auto kMaxThreads = static_cast<unsigned>(kMaxSlots);  // a node offers one slot per thread
 
 std::string default_name() {
   char host[HOST_NAME_MAX + 1] = {};
