@@ -48,13 +48,8 @@ zt_shown() {
 }
 zt() { timeout 10 "$BIN/zt" --timeout 2000 "$@"; }
 
-# alive PID: the process exists and has not exited (a child that exited stays a
-# zombie until it is waited for, and kill -0 still succeeds on it).
-alive() {
-  local state
-  state=$(sed -E 's/^.*\) ([A-Za-z]).*$/\1/' "/proc/$1/stat" 2>/dev/null) || return 1
-  [[ -n "$state" && "$state" != Z ]]
-}
+# alive PID: see tools/lib/processes.sh.
+source tools/lib/processes.sh
 
 # stop_process PID NAME: SIGTERM, then up to 15 s for a clean exit, then SIGKILL.
 stop_process() {

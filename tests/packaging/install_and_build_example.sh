@@ -45,12 +45,8 @@ fail() {
   exit 1
 }
 
-# alive PID: running and not yet exited (an exited child stays a zombie until waited for).
-alive() {
-  local state
-  state=$(sed -E 's/^.*\) ([A-Za-z]).*$/\1/' "/proc/$1/stat" 2>/dev/null) || return 1
-  [[ -n "$state" && "$state" != Z ]]
-}
+# alive PID: see tools/lib/processes.sh.
+source ../../tools/lib/processes.sh
 
 # stop PID NAME: SIGTERM, and the process must exit with status 0 within 20 s.
 stop() {
