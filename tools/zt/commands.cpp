@@ -246,37 +246,33 @@ int run_cancel(const GlobalOptions& global, const std::string& id, std::ostream&
   return kOk;
 }
 
-int run_stats(const GlobalOptions& global, std::ostream& out) {
+namespace {
+
+// stats, nodes and functions: one broker.* request, printed as JSON or as text.
+int run_broker_query(const GlobalOptions& global, const char* method, std::string (*format)(const json&),
+                     std::ostream& out) {
   Client client(global.broker, client_options(global));
-  json stats = client.request("broker.stats", nullptr, request_timeout(global));
+  json answer = client.request(method, nullptr, request_timeout(global));
   if (global.json) {
-    print_json(out, stats);
+    print_json(out, answer);
   } else {
-    out << format_stats(stats);
+    out << format(answer);
   }
   return kOk;
+}
+
+}  // namespace
+
+int run_stats(const GlobalOptions& global, std::ostream& out) {
+  return run_broker_query(global, "broker.stats", format_stats, out);
 }
 
 int run_nodes(const GlobalOptions& global, std::ostream& out) {
-  Client client(global.broker, client_options(global));
-  json nodes = client.request("broker.nodes", nullptr, request_timeout(global));
-  if (global.json) {
-    print_json(out, nodes);
-  } else {
-    out << format_nodes(nodes);
-  }
-  return kOk;
+  return run_broker_query(global, "broker.nodes", format_nodes, out);
 }
 
 int run_functions(const GlobalOptions& global, std::ostream& out) {
-  Client client(global.broker, client_options(global));
-  json functions = client.request("broker.functions", nullptr, request_timeout(global));
-  if (global.json) {
-    print_json(out, functions);
-  } else {
-    out << format_functions(functions);
-  }
-  return kOk;
+  return run_broker_query(global, "broker.functions", format_functions, out);
 }
 
 int run_list(const GlobalOptions& global, const ListArguments& list, std::ostream& out) {
