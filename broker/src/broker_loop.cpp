@@ -13,10 +13,30 @@ namespace {
 
 // Messages read per socket per turn before the loop lets timers and sends run.
 constexpr int kMaxReadsPerTurn = 2000;
+// While the store cannot write, an idle loop still tries to commit this often.
+constexpr std::chrono::milliseconds kStoreRetryInterval{200};
 
-std::unique_ptr<TaskStore> open_store(const std::string& name) {
-  if (name == "memory") return std::make_unique<MemoryTaskStore>();
-  throw std::invalid_argument("unknown store '" + name + "': this version has only 'memory'");
+std::unique_ptr<TaskStore> open_store(const BrokerConfig& config) {
+  if (config.store == "memory") return std::make_unique<MemoryTaskStore>();
+  if (config.store.empty()) throw std::invalid_argument("the store path is empty");
+  return std::make_unique<SqliteTaskStore>(config.store, config.sync);
+}
+
+SchedulerConfig scheduler_config(const BrokerConfig& config) {
+  SchedulerConfig scheduler;
+  scheduler.epoch = make_epoch();
+  scheduler.heartbeat_interval = config.heartbeat_interval;
+  scheduler.keep_finished = config.keep_finished;
+  scheduler.keep_failed = config.keep_failed;
+  scheduler.max_depth = config.max_depth;
+  scheduler.max_message_bytes = config.max_message_bytes;
+  scheduler.max_retries = config.max_retries;
+  scheduler.retry_backoff = config.retry_backoff;
+  scheduler.retry_backoff_max = config.retry_backoff_max;
+  scheduler.max_queued = config.max_queued;
+  scheduler.max_payload_bytes = config.max_payload_bytes;
+  scheduler.max_waiting_per_peer = config.max_waiting_per_peer;
+  return scheduler;
 }
 
 std::string event_endpoint_of(const BrokerConfig& config) {
@@ -39,11 +59,8 @@ BrokerLoop::BrokerLoop(const BrokerConfig& config, std::map<std::string, BrokerM
       context_(1),
       router_(context_, zmq::socket_type::router),
       events_(context_, zmq::socket_type::xpub),
-      store_(open_store(config.store)),
-      scheduler_(*store_, outbox_,
-                 SchedulerConfig{make_epoch(), config.heartbeat_interval, 3, config.keep_finished, config.max_depth,
-                                 config.max_message_bytes},
-                 std::chrono::steady_clock::now()),
+      store_(open_store(config)),
+      scheduler_(*store_, outbox_, scheduler_config(config), std::chrono::steady_clock::now()),
       handler_(scheduler_, outbox_, config.max_depth, std::move(custom_methods)) {
   SocketLimits limits;
   limits.max_message_bytes = config.max_message_bytes;
@@ -71,6 +88,7 @@ void BrokerLoop::run() {
     auto now = std::chrono::steady_clock::now();
     // Rounded up: a deadline 0.4 ms away must not turn into polls of 0 ms.
     auto wait = std::chrono::ceil<std::chrono::milliseconds>(scheduler_.next_deadline() - now);
+    if (store_failing_) wait = std::min(wait, kStoreRetryInterval);
     try {
       if (!busy_poll(items.data(), items.size(), config_.busy_poll)) {
         zmq::poll(items, std::max(wait, std::chrono::milliseconds(0)));
@@ -131,9 +149,30 @@ void BrokerLoop::read_subscriptions() {
 }
 
 void BrokerLoop::flush() {
-  if (!store_->commit()) log(LogLevel::Error, "broker", "the store failed to commit");
-  for (auto& message : outbox_.take_messages()) send_message(message);
-  for (auto& event : outbox_.take_events()) {
+  bool committed = store_->commit();
+  if (!committed && !store_failing_) {
+    // What this turn was about to send depends on changes that are not stored: it
+    // waits for a commit that succeeds. Until then nothing new is accepted, so what
+    // later turns send (refusals, answers to reads) depends on nothing unstored.
+    log(LogLevel::Error, "broker", "the store cannot write: " + store_->last_error() +
+                                       "; refusing submissions until it can");
+    store_failing_ = true;
+    held_ = Turn{outbox_.take_messages(), outbox_.take_events()};
+    scheduler_.set_store_available(false, store_->last_error());
+    return;
+  }
+  if (committed && store_failing_) {
+    log(LogLevel::Info, "broker", "the store writes again; serving");
+    store_failing_ = false;
+    scheduler_.set_store_available(true, "");
+    send(std::exchange(held_, {}));
+  }
+  send(Turn{outbox_.take_messages(), outbox_.take_events()});
+}
+
+void BrokerLoop::send(Turn turn) {
+  for (auto& message : turn.messages) send_message(message);
+  for (auto& event : turn.events) {
     try {
       if (events_.send(zmq::buffer(event.topic), zmq::send_flags::sndmore | zmq::send_flags::dontwait)) {
         events_.send(zmq::buffer(event.body), zmq::send_flags::dontwait);

@@ -2,7 +2,7 @@
 // XPUB (event endpoint) sockets and a Wakeup for stop(); each turn it reads what
 // is waiting (at most a bounded number of messages, so the timers keep running),
 // lets the scheduler hand out work, commits the store, and only then sends the
-// replies, task hand-outs and events of that turn.
+// replies, task hand-outs and events of that turn (group commit).
 #pragma once
 
 #include <atomic>
@@ -12,7 +12,8 @@
 
 #include <zmq.hpp>
 
-#include "memory_task_store.hpp"
+#include "store/memory_task_store.hpp"
+#include "store/sqlite_task_store.hpp"
 #include "outbox.hpp"
 #include "request_handler.hpp"
 #include "scheduler.hpp"
@@ -23,6 +24,12 @@ namespace zerotask::broker {
 
 class BrokerLoop {
  public:
+  // What one turn sends, once the store has committed the turn's changes.
+  struct Turn {
+    std::vector<OutgoingMessage> messages;
+    std::vector<OutgoingEvent> events;
+  };
+
   BrokerLoop(const BrokerConfig& config, std::map<std::string, BrokerMethod, std::less<>> custom_methods);
 
   // Binds and serves until request_stop(). Call from the thread that will own the sockets.
@@ -33,7 +40,10 @@ class BrokerLoop {
  private:
   void read_requests(SteadyTime now);
   void read_subscriptions();
+  // Commits the turn's changes, then sends what depends on them; holds it back
+  // while the store cannot write.
   void flush();
+  void send(Turn turn);
   void send_message(OutgoingMessage& message);
 
   BrokerConfig config_;
@@ -44,6 +54,8 @@ class BrokerLoop {
   std::atomic<bool> stopping_{false};
   std::unique_ptr<TaskStore> store_;
   Outbox outbox_;
+  bool store_failing_ = false;
+  Turn held_;  // the turn whose commit failed first, sent once a commit succeeds
   Scheduler scheduler_;
   RequestHandler handler_;
 };

@@ -22,19 +22,58 @@ int main(int argc, char** argv) {
   app.add_option("--endpoint", config.endpoint, "Request endpoint (ROUTER) to bind")->capture_default_str();
   app.add_option("--events", config.event_endpoint,
                  "Event endpoint (PUB) to bind; default: the request endpoint's port + 1");
-  app.add_option("--store", config.store, "Task store: 'memory' (tasks are lost when the broker exits)")
+  app.add_option("--store", config.store,
+                 "Task store: the path of an SQLite file (created if missing; tasks survive a restart), or "
+                 "'memory' (tasks are lost when the broker exits)")
+      ->capture_default_str();
+  std::string sync = "full";
+  app.add_option("--sync", sync,
+                 "When a commit of the SQLite store counts as done: 'full' fsyncs every commit (nothing "
+                 "acknowledged is lost, even on power loss); 'normal' fsyncs only at checkpoints (survives a "
+                 "crash of the broker, a power loss can lose the last commits)")
       ->capture_default_str()
-      ->check(CLI::IsMember({"memory"}));
+      ->check(CLI::IsMember({"full", "normal"}));
   app.add_option("--log-level", log_level, "error, warn, info or debug")
       ->capture_default_str()
       ->check(CLI::IsMember({"error", "warn", "info", "debug"}));
   app.add_option("--heartbeat-ms", heartbeat_ms,
-                 "Heartbeat interval; a node silent for 3 intervals is dropped and its tasks requeued")
+                 "Heartbeat interval; a node silent for 3 intervals is dropped and loses its leases (its tasks are retried)")
       ->capture_default_str()
       ->check(CLI::Range(10L, 600000L));
-  app.add_option("--keep-finished-ms", keep_finished_ms, "How long finished tasks stay queryable")
+  app.add_option("--keep-finished-ms", keep_finished_ms, "How long succeeded and cancelled tasks stay queryable")
       ->capture_default_str()
       ->check(CLI::Range(0L, 30L * 24 * 3600 * 1000));
+  long keep_failed_ms = config.keep_failed.count();
+  app.add_option("--keep-failed-ms", keep_failed_ms,
+                 "How long failed tasks (dead letters, see task.retry) stay queryable")
+      ->capture_default_str()
+      ->check(CLI::Range(0L, 365L * 24 * 3600 * 1000));
+  app.add_option("--max-retries", config.max_retries,
+                 "Failed attempts retried before a task is FAILED, for tasks and functions that set none")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 100));
+  long retry_backoff_ms = config.retry_backoff.count();
+  app.add_option("--retry-backoff-ms", retry_backoff_ms,
+                 "Base of the exponential backoff before a retry (full jitter: a random wait up to "
+                 "base * 2^(retry - 1))")
+      ->capture_default_str()
+      ->check(CLI::Range(0L, 3600L * 1000));
+  long retry_backoff_max_ms = config.retry_backoff_max.count();
+  app.add_option("--retry-backoff-max-ms", retry_backoff_max_ms, "Cap of the backoff before a retry")
+      ->capture_default_str()
+      ->check(CLI::Range(0L, 24L * 3600 * 1000));
+  app.add_option("--max-queued", config.max_queued,
+                 "Most tasks waiting (QUEUED or PENDING); submissions past it get -32003 overloaded")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 32));
+  app.add_option("--max-payload-bytes", config.max_payload_bytes,
+                 "Largest params of a task, serialized; a larger one gets -32003 overloaded")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{2}, std::size_t{1} << 31));
+  app.add_option("--max-waiting-per-peer", config.max_waiting_per_peer,
+                 "Most calls waiting for an answer on one connection; more get -32003 overloaded")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{1}, std::size_t{10000000}));
   app.add_option("--max-message-bytes", config.max_message_bytes,
                  "Largest message accepted; a peer sending more is disconnected")
       ->capture_default_str()
@@ -53,7 +92,11 @@ int main(int argc, char** argv) {
   zerotask::set_log_level(*zerotask::parse_log_level(log_level));
   config.heartbeat_interval = std::chrono::milliseconds(heartbeat_ms);
   config.keep_finished = std::chrono::milliseconds(keep_finished_ms);
+  config.keep_failed = std::chrono::milliseconds(keep_failed_ms);
+  config.retry_backoff = std::chrono::milliseconds(retry_backoff_ms);
+  config.retry_backoff_max = std::chrono::milliseconds(retry_backoff_max_ms);
   config.busy_poll = std::chrono::microseconds(busy_poll_us);
+  config.sync = sync == "full" ? zerotask::StoreSync::Full : zerotask::StoreSync::Normal;
 
   try {
     zerotask::Broker broker(config);

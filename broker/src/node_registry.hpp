@@ -22,7 +22,10 @@ struct NodeSession {
   std::string name;
   std::vector<std::string> functions;
   std::size_t slots = 0;
-  std::unordered_set<TaskId> running;
+  std::unordered_set<TaskId> running;  // leases handed out to this session: each takes a slot
+  // Leases the node renewed in its hello, from tasks it started before: its slots
+  // already leave them out.
+  std::unordered_set<TaskId> adopted;
   SteadyTime last_seen;
 
   std::size_t credit() const { return running.size() >= slots ? 0 : slots - running.size(); }

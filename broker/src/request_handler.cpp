@@ -14,6 +14,8 @@ namespace {
 constexpr std::size_t kMaxSubmitMany = 10000;
 constexpr std::size_t kMaxBatch = 10000;
 constexpr std::int64_t kMaxWaitMs = 3600 * 1000;
+constexpr std::int64_t kMaxRetries = 100;
+constexpr std::int64_t kMaxTaskTimeoutMs = 24LL * 3600 * 1000;
 constexpr std::array<std::string_view, 4> kBuiltinBrokerMethods = {"broker.ping", "broker.stats",
                                                                    "broker.functions", "broker.nodes"};
 
@@ -45,6 +47,48 @@ json& mutable_object(json& params) {
 
 rpc::Error method_not_found(std::string_view method) {
   return rpc::Error{rpc::kMethodNotFound, "method not found: " + std::string(method), nullptr};
+}
+
+std::optional<int> optional_max_retries(const json& object) {
+  if (!object.contains("max_retries")) return std::nullopt;
+  return static_cast<int>(params::required_integer(object, "max_retries", 0, kMaxRetries));
+}
+
+std::int64_t optional_timeout_ms(const json& object) {
+  return params::integer(object, "timeout_ms", 0, 1, kMaxTaskTimeoutMs);
+}
+
+// One entry of node.hello's functions: a name, or {name, max_retries?, timeout_ms?}.
+FunctionSpec read_function_spec(const json& entry) {
+  FunctionSpec spec;
+  if (entry.is_string()) {
+    spec.name = entry.get<std::string>();
+  } else if (entry.is_object()) {
+    spec.name = params::required_string(entry, "name");
+    spec.max_retries = optional_max_retries(entry);
+    spec.timeout_ms = optional_timeout_ms(entry);
+  } else {
+    throw RpcError(rpc::kInvalidParams, "each function must be a name or an object with a name");
+  }
+  check_name(spec.name, "a function name");
+  return spec;
+}
+
+// node.hello's running: [{id, attempt}, ...], or nothing.
+std::vector<LeaseToken> read_running(const json& hello) {
+  std::vector<LeaseToken> tokens;
+  auto running = hello.find("running");
+  if (running == hello.end() || running->is_null()) return tokens;
+  if (!running->is_array() || running->size() > kMaxSlots) {
+    throw RpcError(rpc::kInvalidParams, "running must be an array of at most 100000 {id, attempt} objects");
+  }
+  for (const auto& entry : *running) {
+    LeaseToken token;
+    token.id = read_task_id(entry);
+    token.attempt = static_cast<int>(params::required_integer(entry, "attempt", 1, INT32_MAX));
+    tokens.push_back(token);
+  }
+  return tokens;
 }
 
 }  // namespace
@@ -126,8 +170,10 @@ std::optional<json> RequestHandler::call(rpc::Request& request, const std::optio
   const std::string& method = request.method;
   if (!is_reserved(method)) {
     check_name(method, "a function name");
-    json params = request.params.is_null() ? json::array() : std::move(request.params);
-    scheduler_.submit(NewTask{method, std::move(params)}, reply_to);
+    NewTask task;
+    task.function = method;
+    if (!request.params.is_null()) task.params_json = rpc::to_text(request.params);
+    scheduler_.submit(std::move(task), reply_to);
     return std::nullopt;
   }
   if (method.starts_with("task.")) return call_task_method(request, reply_to, now);
@@ -145,9 +191,13 @@ NewTask RequestHandler::read_new_task(json& spec) const {
     if (!params->is_array() && !params->is_object()) {
       throw RpcError(rpc::kInvalidParams, "params must be an array, an object or null");
     }
-    task.params = std::move(*params);
-  } else {
-    task.params = json::array();
+    task.params_json = rpc::to_text(*params);
+  }
+  task.max_retries = optional_max_retries(spec);
+  task.timeout_ms = optional_timeout_ms(spec);
+  if (auto key = params::optional_string(spec, "idempotency_key")) {
+    check_name(*key, "idempotency_key");
+    task.idempotency_key = std::move(*key);
   }
   if (params::boolean(spec, "require_node", false) && !scheduler_.is_served(task.function)) {
     throw RpcError(rpc::kNoNode, "no node serves '" + task.function + "'", json{{"function", task.function}});
@@ -162,9 +212,12 @@ std::optional<json> RequestHandler::call_task_method(rpc::Request& request, cons
     json& spec = mutable_object(request.params);
     bool wait = params::boolean(spec, "wait", false);
     NewTask task = read_new_task(spec);
-    TaskId id = scheduler_.submit(std::move(task), wait ? reply_to : std::nullopt);
+    Submitted submitted = scheduler_.submit(std::move(task), wait ? reply_to : std::nullopt);
     if (wait) return std::nullopt;
-    return json{{"id", format_task_id(id)}, {"state", "QUEUED"}};
+    json answer = {{"id", format_task_id(submitted.id)},
+                   {"state", to_string(scheduler_.find(submitted.id)->state)}};
+    if (submitted.duplicate) answer["duplicate"] = true;
+    return answer;
   }
   if (method == "task.submit_many") {
     json& spec = mutable_object(request.params);
@@ -174,15 +227,19 @@ std::optional<json> RequestHandler::call_task_method(rpc::Request& request, cons
     }
     std::vector<NewTask> parsed;
     parsed.reserve(tasks->size());
+    std::size_t largest_payload = 0;
     for (std::size_t i = 0; i < tasks->size(); ++i) {
       try {
         parsed.push_back(read_new_task((*tasks)[i]));
       } catch (const RpcError& error) {
         throw RpcError(error.code(), "tasks[" + std::to_string(i) + "]: " + error.error().message, error.error().data);
       }
+      largest_payload = std::max(largest_payload, parsed.back().params_json.size());
     }
+    // All or nothing: a limit refuses the whole batch before any task is made.
+    scheduler_.check_submissions(parsed.size(), largest_payload);
     json ids = json::array();
-    for (auto& task : parsed) ids.push_back(format_task_id(scheduler_.submit(std::move(task), std::nullopt)));
+    for (auto& task : parsed) ids.push_back(format_task_id(scheduler_.submit(std::move(task), std::nullopt).id));
     return json{{"ids", std::move(ids)}};
   }
   if (method == "task.get") {
@@ -200,6 +257,7 @@ std::optional<json> RequestHandler::call_task_method(rpc::Request& request, cons
     return std::nullopt;
   }
   if (method == "task.cancel") return scheduler_.cancel(read_task_id(request.params));
+  if (method == "task.retry") return scheduler_.retry(read_task_id(request.params));
   if (method == "task.list") {
     const json& spec = params::object(request.params);
     TaskQuery query;
@@ -227,16 +285,17 @@ std::optional<json> RequestHandler::call_node_method(const rpc::Request& request
     check_name(name, "node");
     auto functions = spec.find("functions");
     if (functions == spec.end() || !functions->is_array() || functions->empty()) {
-      throw RpcError(rpc::kInvalidParams, "functions must be a non-empty array of names");
+      throw RpcError(rpc::kInvalidParams, "functions must be a non-empty array");
     }
-    std::vector<std::string> names;
+    std::vector<FunctionSpec> specs;
     for (const auto& function : *functions) {
-      if (!function.is_string()) throw RpcError(rpc::kInvalidParams, "functions must be a non-empty array of names");
-      check_name(function.get_ref<const std::string&>(), "a function name");
-      if (std::find(names.begin(), names.end(), function) == names.end()) names.push_back(function);
+      FunctionSpec read = read_function_spec(function);
+      auto same = [&](const FunctionSpec& seen) { return seen.name == read.name; };
+      if (std::find_if(specs.begin(), specs.end(), same) == specs.end()) specs.push_back(std::move(read));
     }
     auto slots = params::required_integer(spec, "slots", 0, kMaxSlots);
-    return scheduler_.hello(routing_id, std::move(name), std::move(names), static_cast<std::size_t>(slots), now);
+    return scheduler_.hello(routing_id, std::move(name), std::move(specs), static_cast<std::size_t>(slots),
+                            read_running(spec), now);
   }
   if (!scheduler_.touch(routing_id, now)) {
     throw RpcError(rpc::kUnknownNode, "unknown node: send node.hello first");

@@ -26,7 +26,21 @@ json task_error(const json& reported, TaskId id) {
   return error.to_json();
 }
 
+// The error of an attempt whose lease was lost with its node.
+json node_lost_error(const std::string& node, std::string_view reason, TaskId id) {
+  return rpc::Error{rpc::kTaskFailed, "the node running the task was lost (" + std::string(reason) + ")",
+                    json{{"type", "zerotask::NodeLost"}, {"node", node}, {"task", format_task_id(id)}}}
+      .to_json();
+}
+
+// A node that says goodbye hands its tasks back; any other loss is a failed attempt.
+bool counts_as_failure(std::string_view reason) { return reason != "bye"; }
+
 bool fits_attempt(const json& attempt) { return attempt.is_number_integer() && rpc::fits_int(attempt); }
+
+[[noreturn]] void overloaded(std::string_view limit, std::size_t value, const std::string& message) {
+  throw RpcError(rpc::kOverloaded, message, json{{"limit", limit}, {"value", value}});
+}
 
 }  // namespace
 
@@ -35,8 +49,58 @@ Scheduler::Scheduler(TaskStore& store, Outbox& outbox, SchedulerConfig config, S
       outbox_(outbox),
       config_(std::move(config)),
       started_(now),
+      random_(std::random_device{}()),
       next_heartbeat_(now),
-      next_liveness_check_(now + config_.heartbeat_interval) {}
+      next_liveness_check_(now + config_.heartbeat_interval) {
+  recover(now);
+}
+
+void Scheduler::recover(SteadyTime now) {
+  if (store_.size() == 0) return;
+  const std::int64_t unix_now = unix_time_ms();
+  const auto lease = config_.heartbeat_interval * config_.liveness;
+  // Steady time of a past Unix time, for the timers of finished tasks.
+  auto steady_at = [&](std::int64_t unix_ms) { return now + std::chrono::milliseconds(unix_ms - unix_now); };
+  std::vector<TaskId> queued;
+  TaskId last_id = 0;
+  store_.for_each([&](TaskRecord& record) {
+    last_id = std::max(last_id, record.id);
+    ++counts_[static_cast<std::size_t>(record.state)];
+    if (!record.idempotency_key.empty()) idempotency_keys_.emplace(record.idempotency_key, record.id);
+    switch (record.state) {
+      case TaskState::Queued:
+        queued.push_back(record.id);
+        break;
+      case TaskState::Pending:
+        retry_due_.emplace(std::max(now, steady_at(record.run_at)), record.id);
+        break;
+      case TaskState::Running:
+        orphans_.emplace(record.id, now + lease);
+        ++queues_[record.function].running;
+        break;
+      case TaskState::Failed:
+        failed_.push_back(Finished{steady_at(record.ended_at), record.id, record.ended_at});
+        break;
+      case TaskState::Succeeded:
+      case TaskState::Cancelled:
+        finished_.push_back(Finished{steady_at(record.ended_at), record.id, record.ended_at});
+        break;
+    }
+  });
+  std::sort(queued.begin(), queued.end());
+  for (TaskId id : queued) enqueue(*store_.find(id), false);
+  auto by_time = [](const Finished& a, const Finished& b) { return a.at < b.at; };
+  std::sort(finished_.begin(), finished_.end(), by_time);
+  std::sort(failed_.begin(), failed_.end(), by_time);
+  ids_.skip_past(last_id);
+  std::string summary;
+  for (std::size_t i = 0; i < counts_.size(); ++i) {
+    if (counts_[i] == 0) continue;
+    summary += (summary.empty() ? "" : ", ") + std::to_string(counts_[i]) + " " +
+               std::string(to_string(static_cast<TaskState>(i)));
+  }
+  log(LogLevel::Info, "broker", "recovered " + std::to_string(store_.size()) + " task(s) from the store: " + summary);
+}
 
 // ---------------------------------------------------------------- task states
 
@@ -58,22 +122,77 @@ void Scheduler::publish_task(const TaskRecord& record) {
   outbox_.publish(topic, body);
 }
 
-TaskId Scheduler::submit(NewTask task, std::optional<ReplyTo> result_waiter) {
+void Scheduler::check_store_available() const {
+  if (!store_available_) {
+    throw RpcError(rpc::kStoreUnavailable, "the store cannot write (" + store_error_ + "); nothing was done");
+  }
+}
+
+void Scheduler::check_submissions(std::size_t count, std::size_t largest_payload) const {
+  check_store_available();
+  if (largest_payload > config_.max_payload_bytes) {
+    overloaded("max_payload_bytes", config_.max_payload_bytes,
+               "params of " + std::to_string(largest_payload) + " bytes exceed the limit of " +
+                   std::to_string(config_.max_payload_bytes) + " bytes (--max-payload-bytes)");
+  }
+  if (waiting_tasks() + count > config_.max_queued) {
+    overloaded("max_queued", config_.max_queued,
+               "the broker holds its limit of " + std::to_string(config_.max_queued) +
+                   " waiting tasks (--max-queued); try again later");
+  }
+}
+
+void Scheduler::check_waiter_capacity(std::string_view routing_id) const {
+  auto it = waiters_by_peer_.find(std::string(routing_id));
+  if (it != waiters_by_peer_.end() && it->second >= config_.max_waiting_per_peer) {
+    overloaded("max_waiting_per_peer", config_.max_waiting_per_peer,
+               "this connection has " + std::to_string(it->second) +
+                   " calls waiting, the limit (--max-waiting-per-peer); try again later");
+  }
+}
+
+std::size_t Scheduler::waiting_tasks() const {
+  return counts_[static_cast<std::size_t>(TaskState::Queued)] + counts_[static_cast<std::size_t>(TaskState::Pending)];
+}
+
+Submitted Scheduler::submit(NewTask task, std::optional<ReplyTo> result_waiter) {
+  if (result_waiter) check_waiter_capacity(result_waiter->envelope.routing_id());
+  if (!task.idempotency_key.empty()) {
+    auto known = idempotency_keys_.find(task.idempotency_key);
+    if (known != idempotency_keys_.end()) {
+      if (TaskRecord* first = store_.find(known->second)) {
+        if (result_waiter) {
+          Waiter waiter{std::move(*result_waiter), false, next_waiter_serial_++, std::nullopt};
+          if (is_final(first->state)) {
+            reply_to_waiter(waiter, *first);
+          } else {
+            add_waiter(first->id, std::move(waiter));
+          }
+        }
+        return Submitted{first->id, true};
+      }
+    }
+  }
+  check_submissions(1, task.params_json.size());
   TaskRecord record;
   record.id = ids_.next();
   record.function = std::move(task.function);
-  record.params = std::move(task.params);
+  record.params_json = std::move(task.params_json);
   record.state = TaskState::Queued;
+  record.max_retries = task.max_retries.value_or(-1);
+  record.timeout_ms = task.timeout_ms;
+  record.idempotency_key = std::move(task.idempotency_key);
   record.created_at = unix_time_ms();
   ++counts_[static_cast<std::size_t>(TaskState::Queued)];
   ++submitted_;
   TaskRecord& stored = store_.insert(std::move(record));
+  if (!stored.idempotency_key.empty()) idempotency_keys_.emplace(stored.idempotency_key, stored.id);
   if (result_waiter) {
-    waiters_[stored.id].push_back(Waiter{std::move(*result_waiter), false, next_waiter_serial_++, std::nullopt});
+    add_waiter(stored.id, Waiter{std::move(*result_waiter), false, next_waiter_serial_++, std::nullopt});
   }
   enqueue(stored, false);
   publish_task(stored);
-  return stored.id;
+  return Submitted{stored.id, false};
 }
 
 void Scheduler::enqueue(TaskRecord& record, bool at_front) {
@@ -99,9 +218,85 @@ void Scheduler::finish(TaskRecord& record, TaskState state, json result, json er
   record.result = std::move(result);
   record.error = std::move(error);
   store_.mark_changed(record);
-  finished_.emplace_back(std::chrono::steady_clock::now(), record.id);
+  auto& finished = state == TaskState::Failed ? failed_ : finished_;
+  finished.push_back(Finished{std::chrono::steady_clock::now(), record.id, record.ended_at});
   answer_waiters(record);
   publish_task(record);
+}
+
+void Scheduler::fail_attempt(TaskRecord& record, json error, bool lost_lease) {
+  if (record.retries >= max_retries_of(record)) {
+    finish(record, TaskState::Failed, nullptr, std::move(error));
+    return;
+  }
+  ++record.retries;
+  ++retried_;
+  record.error = std::move(error);
+  record.node.clear();
+  record.started_at = 0;
+  record.progress = nullptr;
+  if (lost_lease) {
+    // The task did nothing wrong: it runs again at once, ahead of newer work.
+    set_state(record, TaskState::Queued);
+    record.run_at = 0;
+    store_.mark_changed(record);
+    enqueue(record, true);
+  } else {
+    auto delay = backoff(record.retries);
+    set_state(record, TaskState::Pending);
+    record.run_at = unix_time_ms() + delay.count();
+    store_.mark_changed(record);
+    retry_due_.emplace(std::chrono::steady_clock::now() + delay, record.id);
+  }
+  publish_task(record);
+}
+
+std::chrono::milliseconds Scheduler::backoff(int retry) {
+  // Full jitter: a random wait up to an exponentially growing cap spreads the
+  // retries of tasks that failed together.
+  const std::int64_t base = config_.retry_backoff.count();
+  const std::int64_t most = config_.retry_backoff_max.count();
+  std::int64_t cap = base;
+  for (int i = 1; i < retry && cap < most; ++i) cap *= 2;
+  cap = std::min(cap, most);
+  return std::chrono::milliseconds(std::uniform_int_distribution<std::int64_t>(0, std::max<std::int64_t>(cap, 0))(random_));
+}
+
+int Scheduler::max_retries_of(const TaskRecord& record) const {
+  if (record.max_retries >= 0) return record.max_retries;
+  auto defaults = function_defaults_.find(record.function);
+  if (defaults != function_defaults_.end() && defaults->second.max_retries) return *defaults->second.max_retries;
+  return config_.max_retries;
+}
+
+std::int64_t Scheduler::timeout_of(const TaskRecord& record) const {
+  if (record.timeout_ms > 0) return record.timeout_ms;
+  auto defaults = function_defaults_.find(record.function);
+  return defaults == function_defaults_.end() ? 0 : defaults->second.timeout_ms;
+}
+
+void Scheduler::release_lease(TaskRecord& record) {
+  --queues_[record.function].running;
+}
+
+void Scheduler::add_waiter(TaskId id, Waiter waiter) {
+  ++waiters_by_peer_[std::string(waiter.to.envelope.routing_id())];
+  waiters_[id].push_back(std::move(waiter));
+}
+
+void Scheduler::waiter_gone(const Waiter& waiter) {
+  auto it = waiters_by_peer_.find(std::string(waiter.to.envelope.routing_id()));
+  if (it != waiters_by_peer_.end() && --it->second == 0) waiters_by_peer_.erase(it);
+}
+
+void Scheduler::reply_to_waiter(const Waiter& waiter, const TaskRecord& record) {
+  if (waiter.wants_task_object) {
+    outbox_.reply_result(waiter.to, to_json(record));
+  } else if (record.state == TaskState::Succeeded) {
+    outbox_.reply_result(waiter.to, record.result);
+  } else {
+    outbox_.reply_error(waiter.to, error_from_json(record.error));
+  }
 }
 
 void Scheduler::answer_waiters(const TaskRecord& record) {
@@ -109,13 +304,8 @@ void Scheduler::answer_waiters(const TaskRecord& record) {
   if (it == waiters_.end()) return;
   for (const Waiter& waiter : it->second) {
     if (waiter.deadline) wait_deadlines_.erase(*waiter.deadline);
-    if (waiter.wants_task_object) {
-      outbox_.reply_result(waiter.to, to_json(record));
-    } else if (record.state == TaskState::Succeeded) {
-      outbox_.reply_result(waiter.to, record.result);
-    } else {
-      outbox_.reply_error(waiter.to, error_from_json(record.error));
-    }
+    reply_to_waiter(waiter, record);
+    waiter_gone(waiter);
   }
   waiters_.erase(it);
 }
@@ -126,9 +316,10 @@ void Scheduler::wait(TaskId id, std::chrono::milliseconds timeout, ReplyTo waite
     outbox_.reply_result(waiter, to_json(*record));
     return;
   }
+  check_waiter_capacity(waiter.envelope.routing_id());
   std::uint64_t serial = next_waiter_serial_++;
   auto deadline = wait_deadlines_.emplace(now + timeout, std::make_pair(id, serial));
-  waiters_[id].push_back(Waiter{std::move(waiter), true, serial, deadline});
+  add_waiter(id, Waiter{std::move(waiter), true, serial, deadline});
 }
 
 json Scheduler::cancel(TaskId id) {
@@ -139,6 +330,7 @@ json Scheduler::cancel(TaskId id) {
     throw RpcError(rpc::kNotCancellable,
                    "task " + text + " is " + std::string(to_string(record->state)) + " and cannot be cancelled");
   }
+  check_store_available();
   if (record->state == TaskState::Queued) --queues_[record->function].queued;
   rpc::Error error{rpc::kCancelled, "task " + text + " was cancelled", json{{"task", text}}};
   finish(*record, TaskState::Cancelled, nullptr, error.to_json());
@@ -146,25 +338,74 @@ json Scheduler::cancel(TaskId id) {
   return to_json(*record);
 }
 
+json Scheduler::retry(TaskId id) {
+  std::string text = format_task_id(id);
+  TaskRecord* record = store_.find(id);
+  if (!record) throw RpcError(rpc::kNotFound, "no task " + text);
+  if (record->state != TaskState::Failed) {
+    throw RpcError(rpc::kNotRetryable, "task " + text + " is " + std::string(to_string(record->state)) +
+                                           "; only a FAILED task can be retried");
+  }
+  check_submissions(1, 0);
+  record->retries = 0;
+  record->error = nullptr;
+  record->ended_at = 0;
+  record->started_at = 0;
+  record->node.clear();
+  record->progress = nullptr;
+  set_state(*record, TaskState::Queued);
+  store_.mark_changed(*record);
+  enqueue(*record, false);
+  publish_task(*record);
+  return to_json(*record);
+}
+
+void Scheduler::set_store_available(bool available, std::string error) {
+  store_available_ = available;
+  store_error_ = std::move(error);
+  // Hand-outs stopped while the store could not write: every queue may have work.
+  if (available) {
+    for (const auto& [function, queue] : queues_) dirty_functions_.insert(function);
+  }
+}
+
 // ---------------------------------------------------------------- nodes
 
-json Scheduler::hello(const std::string& routing_id, std::string name, std::vector<std::string> functions,
-                      std::size_t slots, SteadyTime now) {
+json Scheduler::hello(const std::string& routing_id, std::string name, std::vector<FunctionSpec> functions,
+                      std::size_t slots, const std::vector<LeaseToken>& running, SteadyTime now) {
   NodeSession session;
   session.routing_id = routing_id;
   session.name = std::move(name);
-  session.functions = std::move(functions);
+  for (auto& spec : functions) {
+    function_defaults_[spec.name] = FunctionDefaults{spec.max_retries, spec.timeout_ms};
+    dirty_functions_.insert(spec.name);
+    session.functions.push_back(std::move(spec.name));
+  }
   session.slots = slots;
   session.last_seen = now;
-  for (const auto& function : session.functions) dirty_functions_.insert(function);
-  std::string joined = session.name;
-  for (NodeSession& replaced : nodes_.add(std::move(session))) {
-    log(LogLevel::Info, "broker", "node " + replaced.name + " replaced by a new hello");
-    requeue_all(replaced);
-    outbox_.publish("node." + replaced.name, json{{"node", replaced.name}, {"event", "left"}, {"reason", "replaced"}});
+  std::vector<NodeSession> replaced = nodes_.add(std::move(session));
+  NodeSession& added = *nodes_.find(routing_id);
+  // Leases the node says it still holds: kept when the broker holds them for a node
+  // of this name, be it a session this hello replaces or a task recovered from the store.
+  for (const LeaseToken& token : running) {
+    TaskRecord* record = store_.find(token.id);
+    if (!record || record->state != TaskState::Running || record->attempt != token.attempt ||
+        record->node != added.name) {
+      continue;
+    }
+    bool held = orphans_.erase(token.id) > 0;
+    for (NodeSession& old : replaced) held = (old.running.erase(token.id) + old.adopted.erase(token.id) > 0) || held;
+    if (held) added.adopted.insert(token.id);
   }
-  log(LogLevel::Info, "broker", "node " + joined + " joined with " + std::to_string(slots) + " slots");
-  outbox_.publish("node." + joined, json{{"node", joined}, {"event", "joined"}});
+  for (NodeSession& old : replaced) {
+    log(LogLevel::Info, "broker", "node " + old.name + " replaced by a new hello");
+    lose_leases(old, "replaced");
+    outbox_.publish("node." + old.name, json{{"node", old.name}, {"event", "left"}, {"reason", "replaced"}});
+  }
+  log(LogLevel::Info, "broker",
+      "node " + added.name + " joined with " + std::to_string(slots) + " slots" +
+          (added.adopted.empty() ? "" : " and " + std::to_string(added.adopted.size()) + " task(s) still running"));
+  outbox_.publish("node." + added.name, json{{"node", added.name}, {"event", "joined"}});
   return json{{"epoch", config_.epoch},
               {"heartbeat_ms", config_.heartbeat_interval.count()},
               {"max_depth", config_.max_depth},
@@ -192,6 +433,18 @@ void Scheduler::done(const std::string& routing_id, const json& results) {
   for (const auto& function : session->functions) dirty_functions_.insert(function);
 }
 
+bool Scheduler::holds_lease(NodeSession& session, const TaskRecord& record, std::int64_t attempt) {
+  if (record.state != TaskState::Running || record.attempt != attempt) return false;
+  if (session.running.contains(record.id) || session.adopted.contains(record.id)) return true;
+  // Recovered from the store after a restart: the node it ran on, back under the
+  // same name, delivers it.
+  if (record.node == session.name && orphans_.erase(record.id) > 0) {
+    session.adopted.insert(record.id);
+    return true;
+  }
+  return false;
+}
+
 void Scheduler::finish_entry(NodeSession& session, const json& entry) {
   if (!entry.is_object()) return;
   auto id_field = entry.find("id");
@@ -206,17 +459,21 @@ void Scheduler::finish_entry(NodeSession& session, const json& entry) {
     return;
   }
   TaskRecord* record = store_.find(*id);
-  if (!record || record->state != TaskState::Running || record->attempt != attempt_field->get<int>() ||
-      !session.running.contains(*id)) {
-    log(LogLevel::Info, "broker", "ignored a stale result for task " + format_task_id(*id));
+  int attempt = attempt_field->get<int>();
+  if (!record || !holds_lease(session, *record, attempt)) {
+    ++stale_results_;
+    log(LogLevel::Warn, "broker",
+        "refused a result for task " + format_task_id(*id) + " attempt " + std::to_string(attempt) + " from node " +
+            session.name + ": its lease is stale");
     return;
   }
   session.running.erase(*id);
-  --queues_[record->function].running;
+  session.adopted.erase(*id);
+  release_lease(*record);
   if (result != entry.end()) {
     finish(*record, TaskState::Succeeded, *result, nullptr);
   } else {
-    finish(*record, TaskState::Failed, nullptr, task_error(*error, *id));
+    fail_attempt(*record, task_error(*error, *id), false);
   }
   forget_queue_if_idle(record->function);
 }
@@ -224,8 +481,11 @@ void Scheduler::finish_entry(NodeSession& session, const json& entry) {
 void Scheduler::progress(const std::string& routing_id, TaskId id, std::int64_t attempt, json progress) {
   NodeSession* session = nodes_.find(routing_id);
   TaskRecord* record = store_.find(id);
-  if (!session || !record || record->state != TaskState::Running || record->attempt != attempt ||
-      !session->running.contains(id)) {
+  if (!session || !record || !holds_lease(*session, *record, attempt)) {
+    ++stale_results_;
+    log(LogLevel::Warn, "broker",
+        "refused progress for task " + format_task_id(id) + " attempt " + std::to_string(attempt) +
+            ": its lease is stale");
     return;
   }
   record->progress = std::move(progress);
@@ -244,20 +504,25 @@ void Scheduler::drop_node(const std::string& routing_id, std::string_view reason
   auto session = nodes_.remove(routing_id);
   if (!session) return;
   log(LogLevel::Info, "broker",
-      "node " + session->name + " left (" + std::string(reason) + "), " + std::to_string(session->running.size()) +
-          " task(s) back to the queue");
-  requeue_all(*session);
+      "node " + session->name + " left (" + std::string(reason) + "), " +
+          std::to_string(session->running.size() + session->adopted.size()) + " lease(s) lost");
+  lose_leases(*session, reason);
   for (const auto& function : session->functions) forget_queue_if_idle(function);
   outbox_.publish("node." + session->name, json{{"node", session->name}, {"event", "left"}, {"reason", reason}});
 }
 
-void Scheduler::requeue_all(NodeSession& session) {
+void Scheduler::lose_leases(NodeSession& session, std::string_view reason) {
   std::vector<TaskId> held(session.running.begin(), session.running.end());
+  held.insert(held.end(), session.adopted.begin(), session.adopted.end());
   std::sort(held.rbegin(), held.rend());  // pushed to the front newest first, so the oldest runs first
   for (TaskId id : held) {
     TaskRecord* record = store_.find(id);
     if (!record || record->state != TaskState::Running) continue;
-    --queues_[record->function].running;
+    release_lease(*record);
+    if (counts_as_failure(reason)) {
+      fail_attempt(*record, node_lost_error(session.name, reason, id), true);
+      continue;
+    }
     set_state(*record, TaskState::Queued);
     record->node.clear();
     record->started_at = 0;
@@ -267,6 +532,7 @@ void Scheduler::requeue_all(NodeSession& session) {
     publish_task(*record);
   }
   session.running.clear();
+  session.adopted.clear();
 }
 
 // ---------------------------------------------------------------- each turn
@@ -286,23 +552,30 @@ namespace {
 constexpr std::string_view kRunPrefix = R"({"jsonrpc":"2.0","method":"node.run","params":{"tasks":[)";
 constexpr std::string_view kRunSuffix = "]}}";
 
-// Appends one task of a node.run as text: the params are serialized straight from
-// the record, never copied into a temporary json.
-void append_run_entry(std::string& out, const TaskRecord& record, const std::string& function_json) {
+// Appends one task of a node.run as text, the params as the record keeps them.
+void append_run_entry(std::string& out, const TaskRecord& record, const std::string& function_json,
+                      std::int64_t timeout_ms) {
   out += R"({"id":")";
   out += format_task_id(record.id);
   out += R"(","function":)";
   out += function_json;
   out += R"(,"params":)";
-  out += rpc::to_text(record.params);
+  out += record.params_json;
   out += R"(,"attempt":)";
   out += std::to_string(record.attempt);
+  if (timeout_ms > 0) {
+    out += R"(,"timeout_ms":)";
+    out += std::to_string(timeout_ms);
+  }
   out += '}';
 }
 
 }  // namespace
 
 void Scheduler::dispatch() {
+  // A hand-out that cannot be stored is not made; the queues are looked at again
+  // once the store writes (set_store_available).
+  if (!store_available_) return;
   // Half the message limit leaves room for the envelope and keeps the node's
   // parse of one message bounded.
   const std::size_t split_at = static_cast<std::size_t>(config_.max_message_bytes / 2);
@@ -345,7 +618,7 @@ void Scheduler::dispatch() {
         } else {
           text += ',';
         }
-        append_run_entry(text, record, queue.function_json);
+        append_run_entry(text, record, queue.function_json, timeout_of(record));
         publish_task(record);
         handed_out = true;
       }
@@ -372,17 +645,21 @@ void Scheduler::shutdown() {
     for (const Waiter& waiter : waiters) outbox_.reply_error(waiter.to, stopping);
   }
   waiters_.clear();
+  waiters_by_peer_.clear();
   wait_deadlines_.clear();
 }
 
 void Scheduler::tick(SteadyTime now) {
   expire_waits(now);
+  release_due_retries(now);
   if (now >= next_liveness_check_) {
     next_liveness_check_ = now + config_.heartbeat_interval;
     for (const auto& routing_id : nodes_.silent_since(now - config_.heartbeat_interval * config_.liveness)) {
       drop_node(routing_id, "timeout");
     }
-    forget_finished(now);
+    expire_orphans(now);
+    forget_finished(now, finished_, config_.keep_finished);
+    forget_finished(now, failed_, config_.keep_failed);
   }
   if (now >= next_heartbeat_) {
     next_heartbeat_ = now + config_.heartbeat_interval;
@@ -400,25 +677,64 @@ void Scheduler::expire_waits(SteadyTime now) {
     auto waiter = std::find_if(list.begin(), list.end(), [&](const Waiter& w) { return w.serial == serial; });
     if (waiter == list.end()) continue;
     if (const TaskRecord* record = store_.find(id)) outbox_.reply_result(waiter->to, to_json(*record));
+    waiter_gone(*waiter);
     list.erase(waiter);
     if (list.empty()) waiters_.erase(it);
   }
 }
 
-void Scheduler::forget_finished(SteadyTime now) {
-  while (!finished_.empty() && now - finished_.front().first >= config_.keep_finished) {
-    TaskId id = finished_.front().second;
-    finished_.pop_front();
-    if (TaskRecord* record = store_.find(id); record && is_final(record->state)) {
-      --counts_[static_cast<std::size_t>(record->state)];
-      store_.erase(id);
-    }
+void Scheduler::release_due_retries(SteadyTime now) {
+  while (!retry_due_.empty() && retry_due_.begin()->first <= now) {
+    TaskId id = retry_due_.begin()->second;
+    retry_due_.erase(retry_due_.begin());
+    TaskRecord* record = store_.find(id);
+    if (!record || record->state != TaskState::Pending) continue;  // cancelled meanwhile
+    set_state(*record, TaskState::Queued);
+    record->run_at = 0;
+    store_.mark_changed(*record);
+    enqueue(*record, false);
+    publish_task(*record);
   }
+}
+
+void Scheduler::expire_orphans(SteadyTime now) {
+  std::vector<TaskId> expired;
+  for (const auto& [id, lease_end] : orphans_) {
+    if (lease_end <= now) expired.push_back(id);
+  }
+  std::sort(expired.rbegin(), expired.rend());  // to the front newest first, so the oldest runs first
+  for (TaskId id : expired) {
+    orphans_.erase(id);
+    TaskRecord* record = store_.find(id);
+    if (!record || record->state != TaskState::Running) continue;
+    release_lease(*record);
+    fail_attempt(*record, node_lost_error(record->node, "not reclaimed after a broker restart", id), true);
+  }
+}
+
+void Scheduler::forget_finished(SteadyTime now, std::deque<Finished>& finished, std::chrono::milliseconds keep) {
+  while (!finished.empty() && now - finished.front().at >= keep) {
+    Finished entry = finished.front();
+    finished.pop_front();
+    TaskRecord* record = store_.find(entry.id);
+    // A task retried since it ended has a newer entry, or none while it runs again.
+    if (record && is_final(record->state) && record->ended_at == entry.ended_at) forget(*record);
+  }
+}
+
+void Scheduler::forget(TaskRecord& record) {
+  --counts_[static_cast<std::size_t>(record.state)];
+  if (!record.idempotency_key.empty()) {
+    auto key = idempotency_keys_.find(record.idempotency_key);
+    if (key != idempotency_keys_.end() && key->second == record.id) idempotency_keys_.erase(key);
+  }
+  store_.erase(record.id);
 }
 
 SteadyTime Scheduler::next_deadline() const {
   SteadyTime next = std::min(next_heartbeat_, next_liveness_check_);
   if (!wait_deadlines_.empty()) next = std::min(next, wait_deadlines_.begin()->first);
+  if (!retry_due_.empty()) next = std::min(next, retry_due_.begin()->first);
   return next;
 }
 
@@ -431,12 +747,19 @@ json Scheduler::stats(SteadyTime now) const {
   std::size_t running = 0;
   for (const auto& [routing_id, session] : nodes_.sessions()) {
     slots += session.slots;
-    running += session.running.size();
+    running += session.running.size() + session.adopted.size();
   }
-  return json{{"epoch", config_.epoch},       {"version", zerotask::version()},
-              {"uptime_ms", elapsed_ms(started_, now)}, {"store", store_.name()},
-              {"tasks", tasks},               {"submitted", submitted_},
-              {"nodes", nodes_.size()},       {"slots", slots},
+  return json{{"epoch", config_.epoch},
+              {"version", zerotask::version()},
+              {"uptime_ms", elapsed_ms(started_, now)},
+              {"store", store_.name()},
+              {"store_ok", store_available_},
+              {"tasks", tasks},
+              {"submitted", submitted_},
+              {"retried", retried_},
+              {"stale_results", stale_results_},
+              {"nodes", nodes_.size()},
+              {"slots", slots},
               {"running", running}};
 }
 
@@ -463,7 +786,7 @@ json Scheduler::nodes(SteadyTime now) const {
     list.push_back(json{{"name", session.name},
                         {"functions", session.functions},
                         {"slots", session.slots},
-                        {"running", session.running.size()},
+                        {"running", session.running.size() + session.adopted.size()},
                         {"idle_ms", elapsed_ms(session.last_seen, now)}});
   }
   std::sort(list.begin(), list.end(), [](const json& a, const json& b) { return a["name"] < b["name"]; });

@@ -1,8 +1,10 @@
 // Scheduler: the life of every task (docs/PROTOCOL.md, section 3) and the hand-out of tasks
 // to nodes. Keeps the bookkeeping the store does not: a queue per function, the
-// tasks each node holds, who waits for which task, and the timers (node liveness,
-// wait deadlines, forgetting finished tasks). Credit-based: a node is never sent
-// more tasks than it has free slots.
+// leases each node holds, who waits for which task, idempotency keys, and the
+// timers (node liveness, retry backoffs, wait deadlines, forgetting finished tasks).
+// Credit-based: a node is never sent more tasks than it has free slots. Rebuilds
+// all of it from the store when constructed, so a restarted broker goes on where it
+// stopped.
 //
 // Pure logic: it changes records through the TaskStore and puts replies and events
 // in the Outbox; the loop commits and sends them. Loop thread only.
@@ -14,6 +16,7 @@
 #include <deque>
 #include <map>
 #include <optional>
+#include <random>
 #include <set>
 #include <string>
 #include <unordered_map>
@@ -21,7 +24,7 @@
 
 #include "node_registry.hpp"
 #include "outbox.hpp"
-#include "task_store.hpp"
+#include "store/task_store.hpp"
 #include "zerotask/task_id.hpp"
 
 namespace zerotask::broker {
@@ -35,11 +38,40 @@ struct SchedulerConfig {
   // messages are split to stay well under max_message_bytes.
   std::size_t max_depth = 64;
   std::int64_t max_message_bytes = 16 * 1024 * 1024;
+  std::chrono::milliseconds keep_failed{7LL * 24 * 3600 * 1000};
+  int max_retries = 3;  // for tasks and functions that set none
+  std::chrono::milliseconds retry_backoff{1000};
+  std::chrono::milliseconds retry_backoff_max{300 * 1000};
+  // Limits past which requests are refused with -32003 overloaded.
+  std::size_t max_queued = 1000000;  // QUEUED and PENDING tasks
+  std::size_t max_payload_bytes = 1024 * 1024;
+  std::size_t max_waiting_per_peer = 10000;
 };
 
 struct NewTask {
   std::string function;
-  json params;
+  std::string params_json = "[]";
+  std::optional<int> max_retries;
+  std::int64_t timeout_ms = 0;
+  std::string idempotency_key;
+};
+
+// What a node.hello says of one function it serves.
+struct FunctionSpec {
+  std::string name;
+  std::optional<int> max_retries;
+  std::int64_t timeout_ms = 0;
+};
+
+// A task a node runs, by its lease token.
+struct LeaseToken {
+  TaskId id = 0;
+  int attempt = 0;
+};
+
+struct Submitted {
+  TaskId id = 0;
+  bool duplicate = false;  // the idempotency key was known: `id` is the first task's
 };
 
 class Scheduler {
@@ -47,9 +79,14 @@ class Scheduler {
   Scheduler(TaskStore& store, Outbox& outbox, SchedulerConfig config, SteadyTime now);
 
   // ---- clients
-  // Creates a QUEUED task. With `result_waiter`, that request is answered with the
-  // task's result or error when it ends (a direct call).
-  TaskId submit(NewTask task, std::optional<ReplyTo> result_waiter);
+  // Creates a QUEUED task, or finds the one submitted earlier with the same
+  // idempotency key. With `result_waiter`, that request is answered with the task's
+  // result or error when it ends (a direct call). Throws RpcError when the store
+  // cannot write or a limit is reached; check_submissions() first makes a batch
+  // all-or-nothing.
+  Submitted submit(NewTask task, std::optional<ReplyTo> result_waiter);
+  // Throws the error that submit() would for `count` new tasks of these payloads.
+  void check_submissions(std::size_t count, std::size_t largest_payload) const;
   bool is_served(const std::string& function) const { return !nodes_.serving(function).empty(); }
   const TaskRecord* find(TaskId id) { return store_.find(id); }
   TaskPage list(const TaskQuery& query) const { return store_.list(query); }
@@ -58,11 +95,20 @@ class Scheduler {
   void wait(TaskId id, std::chrono::milliseconds timeout, ReplyTo waiter, SteadyTime now);
   // Cancels a task that has not started. Throws RpcError (not found, not cancellable).
   json cancel(TaskId id);
+  // Queues a FAILED task again with a fresh retry budget. Throws RpcError (not
+  // found, not retryable).
+  json retry(TaskId id);
+
+  // ---- the store
+  // While the store cannot write, submissions, cancellations and retries are refused
+  // and nothing is handed out.
+  void set_store_available(bool available, std::string error);
 
   // ---- nodes (by the routing id of their DEALER)
-  // Registers a node, replacing any with the same name or routing id.
-  json hello(const std::string& routing_id, std::string name, std::vector<std::string> functions,
-             std::size_t slots, SteadyTime now);
+  // Registers a node, replacing any with the same name or routing id. `running`
+  // renews the leases the node still holds from before (see docs/PROTOCOL.md, node.hello).
+  json hello(const std::string& routing_id, std::string name, std::vector<FunctionSpec> functions,
+             std::size_t slots, const std::vector<LeaseToken>& running, SteadyTime now);
   // Notes that the node is alive; false if it is unknown.
   bool touch(const std::string& routing_id, SteadyTime now);
   void pull(const std::string& routing_id, std::size_t slots);
@@ -70,8 +116,8 @@ class Scheduler {
   // malformed entries are ignored.
   void done(const std::string& routing_id, const json& results);
   void progress(const std::string& routing_id, TaskId id, std::int64_t attempt, json progress);
-  // Forgets a node (it said bye, vanished or stopped reading); what it held goes
-  // back to the queue.
+  // Forgets a node (it said bye, vanished or stopped reading). Its leases are lost:
+  // each task counts a failed attempt, except after a "bye".
   void drop_node(const std::string& routing_id, std::string_view reason);
   // Answers every caller still waiting with an error: the broker is stopping.
   void shutdown();
@@ -104,18 +150,50 @@ class Scheduler {
     std::uint64_t serial = 0;
     std::optional<Deadlines::iterator> deadline;  // task.wait's timeout, if any
   };
+  struct FunctionDefaults {
+    std::optional<int> max_retries;
+    std::int64_t timeout_ms = 0;
+  };
+  // Finished tasks in the order they ended; ended_at tells a stale entry (the task
+  // was retried since) from the current one.
+  struct Finished {
+    SteadyTime at;
+    TaskId id = 0;
+    std::int64_t ended_at = 0;
+  };
 
+  void recover(SteadyTime now);
   void set_state(TaskRecord& record, TaskState state);
   void enqueue(TaskRecord& record, bool at_front);
   void finish(TaskRecord& record, TaskState state, json result, json error);
+  // An attempt failed: retried after a backoff (at once for a lost lease) while the
+  // task has retries left, FAILED otherwise.
+  void fail_attempt(TaskRecord& record, json error, bool lost_lease);
+  void release_lease(TaskRecord& record);
   void finish_entry(NodeSession& session, const json& entry);
-  void requeue_all(NodeSession& session);
+  // True when `session` holds the lease of `record` at `attempt`; it may claim a
+  // recovered orphan of its name.
+  bool holds_lease(NodeSession& session, const TaskRecord& record, std::int64_t attempt);
+  void lose_leases(NodeSession& session, std::string_view reason);
+  void add_waiter(TaskId id, Waiter waiter);
+  void reply_to_waiter(const Waiter& waiter, const TaskRecord& record);
   void answer_waiters(const TaskRecord& record);
+  void waiter_gone(const Waiter& waiter);
   void forget_queue_if_idle(const std::string& function);
   void publish_task(const TaskRecord& record);
   void expire_waits(SteadyTime now);
-  void forget_finished(SteadyTime now);
+  void release_due_retries(SteadyTime now);
+  void expire_orphans(SteadyTime now);
+  void forget_finished(SteadyTime now, std::deque<Finished>& finished, std::chrono::milliseconds keep);
+  void forget(TaskRecord& record);
+  int max_retries_of(const TaskRecord& record) const;
+  std::int64_t timeout_of(const TaskRecord& record) const;
+  std::chrono::milliseconds backoff(int retry);
+  std::size_t waiting_tasks() const;
   std::optional<TaskId> pop_queued(const std::string& function, FunctionQueue& queue);
+  void check_store_available() const;
+  // Throws overloaded when `routing_id` already has the most waiting calls allowed.
+  void check_waiter_capacity(std::string_view routing_id) const;
 
   TaskStore& store_;
   Outbox& outbox_;
@@ -126,11 +204,24 @@ class Scheduler {
   std::unordered_map<std::string, FunctionQueue> queues_;
   std::set<std::string> dirty_functions_;  // may have work to hand out this turn
   std::unordered_map<TaskId, std::vector<Waiter>> waiters_;
+  std::unordered_map<std::string, std::size_t> waiters_by_peer_;  // routing id -> waiting calls
   Deadlines wait_deadlines_;
   std::uint64_t next_waiter_serial_ = 1;
-  std::deque<std::pair<SteadyTime, TaskId>> finished_;  // in the order they ended
-  std::array<std::size_t, 6> counts_{};                 // tasks held, by state
+  std::unordered_map<std::string, FunctionDefaults> function_defaults_;
+  std::unordered_map<std::string, TaskId> idempotency_keys_;
+  std::multimap<SteadyTime, TaskId> retry_due_;  // PENDING tasks by the end of their backoff
+  // RUNNING tasks recovered from the store that no node has reclaimed yet, with the
+  // end of their lease.
+  std::unordered_map<TaskId, SteadyTime> orphans_;
+  std::deque<Finished> finished_;  // SUCCEEDED and CANCELLED
+  std::deque<Finished> failed_;    // FAILED: dead letters, kept longer
+  std::array<std::size_t, 6> counts_{};  // tasks held, by state
   std::uint64_t submitted_ = 0;
+  std::uint64_t retried_ = 0;
+  std::uint64_t stale_results_ = 0;
+  bool store_available_ = true;
+  std::string store_error_;
+  std::mt19937_64 random_;
   SteadyTime next_heartbeat_;
   SteadyTime next_liveness_check_;
 };

@@ -19,6 +19,8 @@ std::string_view error_code_name(int code) {
     case kNotCancellable: return "not_cancellable";
     case kUnknownNode: return "unknown_node";
     case kUnknownFunction: return "unknown_function";
+    case kStoreUnavailable: return "store_unavailable";
+    case kNotRetryable: return "not_retryable";
     default: return "error";
   }
 }

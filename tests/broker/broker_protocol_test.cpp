@@ -16,6 +16,7 @@ namespace {
 BrokerConfig config_for(const std::string& endpoint) {
   BrokerConfig config;
   config.endpoint = endpoint;
+  config.store = "memory";
   config.max_message_bytes = 256 * 1024;
   config.max_depth = 32;
   return config;

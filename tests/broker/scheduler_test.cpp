@@ -1,49 +1,16 @@
 #include <doctest/doctest.h>
 
-#include "memory_task_store.hpp"
-#include "scheduler.hpp"
+#include "scheduler_fixture.hpp"
 
 using namespace zerotask;
 using namespace zerotask::broker;
+using namespace zerotask::broker::testing;
 using namespace std::chrono_literals;
-
-namespace {
-
-struct Fixture {
-  MemoryTaskStore store;
-  Outbox outbox;
-  SteadyTime now = std::chrono::steady_clock::now();
-  Scheduler scheduler{store, outbox, SchedulerConfig{"epoch", 100ms, 3, 1000ms}, now};
-
-  ReplyTo client(int id) { return ReplyTo{Envelope::for_routing_id("client"), id, nullptr, 0}; }
-
-  // The tasks of every node.run sent to `routing_id` since the last call.
-  json runs_for(const std::string& routing_id) {
-    json tasks = json::array();
-    for (auto& message : outbox.take_messages()) {
-      if (message.to.routing_id() != routing_id) {
-        replies.push_back(json::parse(message.body));
-        continue;
-      }
-      auto body = json::parse(message.body);
-      REQUIRE(body["method"] == "node.run");
-      for (auto& task : body["params"]["tasks"]) tasks.push_back(task);
-    }
-    return tasks;
-  }
-  json take_replies() {
-    runs_for("-");
-    return std::exchange(replies, json::array());
-  }
-  json replies = json::array();
-};
-
-}  // namespace
 
 TEST_CASE("a direct call is handed to a node and answered with the node's result" * doctest::timeout(10)) {
   Fixture f;
-  f.scheduler.hello("n1", "node-1", {"add"}, 2, f.now);
-  f.scheduler.submit(NewTask{"add", json::array({5, 6})}, f.client(7));
+  f.hello("n1", "node-1", "add", 2, f.now);
+  f.submit(task("add", json::array({5, 6})), f.client(7));
   f.scheduler.dispatch();
   json tasks = f.runs_for("n1");
   REQUIRE(tasks.size() == 1);
@@ -61,8 +28,8 @@ TEST_CASE("a direct call is handed to a node and answered with the node's result
 
 TEST_CASE("a node is never sent more tasks than its free slots" * doctest::timeout(10)) {
   Fixture f;
-  f.scheduler.hello("n1", "node-1", {"noop"}, 2, f.now);
-  for (int i = 0; i < 5; ++i) f.scheduler.submit(NewTask{"noop", json::array()}, std::nullopt);
+  f.hello("n1", "node-1", "noop", 2, f.now);
+  for (int i = 0; i < 5; ++i) f.submit(task("noop", json::array()), std::nullopt);
   f.scheduler.dispatch();
   json first = f.runs_for("n1");
   CHECK(first.size() == 2);
@@ -76,9 +43,9 @@ TEST_CASE("a node is never sent more tasks than its free slots" * doctest::timeo
 
 TEST_CASE("tasks are spread over every node serving the function" * doctest::timeout(10)) {
   Fixture f;
-  f.scheduler.hello("n1", "node-1", {"noop"}, 2, f.now);
-  f.scheduler.hello("n2", "node-2", {"noop"}, 2, f.now);
-  for (int i = 0; i < 4; ++i) f.scheduler.submit(NewTask{"noop", json::array()}, std::nullopt);
+  f.hello("n1", "node-1", "noop", 2, f.now);
+  f.hello("n2", "node-2", "noop", 2, f.now);
+  for (int i = 0; i < 4; ++i) f.submit(task("noop", json::array()), std::nullopt);
   f.scheduler.dispatch();
   auto messages = f.outbox.take_messages();
   REQUIRE(messages.size() == 2);
@@ -87,8 +54,10 @@ TEST_CASE("tasks are spread over every node serving the function" * doctest::tim
 
 TEST_CASE("a failing task answers the caller with task_failed and the task id" * doctest::timeout(10)) {
   Fixture f;
-  f.scheduler.hello("n1", "node-1", {"fail"}, 1, f.now);
-  f.scheduler.submit(NewTask{"fail", json::array({"boom"})}, f.client(1));
+  f.hello("n1", "node-1", "fail", 1, f.now);
+  NewTask failing = task("fail", json::array({"boom"}));
+  failing.max_retries = 0;
+  f.submit(std::move(failing), f.client(1));
   f.scheduler.dispatch();
   json tasks = f.runs_for("n1");
   f.scheduler.done("n1", json::array({json{{"id", tasks[0]["id"]},
@@ -104,15 +73,15 @@ TEST_CASE("a failing task answers the caller with task_failed and the task id" *
 
 TEST_CASE("a node that stops heartbeating loses its tasks back to the queue" * doctest::timeout(10)) {
   Fixture f;
-  f.scheduler.hello("n1", "node-1", {"noop"}, 1, f.now);
-  TaskId id = f.scheduler.submit(NewTask{"noop", json::array()}, std::nullopt);
+  f.hello("n1", "node-1", "noop", 1, f.now);
+  TaskId id = f.submit(task("noop", json::array()), std::nullopt);
   f.scheduler.dispatch();
   CHECK(f.runs_for("n1").size() == 1);
   CHECK(f.scheduler.find(id)->state == TaskState::Running);
   f.scheduler.tick(f.now + 500ms);
   CHECK(f.scheduler.find(id)->state == TaskState::Queued);
   CHECK(f.scheduler.stats(f.now)["nodes"] == 0);
-  f.scheduler.hello("n2", "node-2", {"noop"}, 1, f.now + 500ms);
+  f.hello("n2", "node-2", "noop", 1, f.now + 500ms);
   f.scheduler.dispatch();
   json tasks = f.runs_for("n2");
   REQUIRE(tasks.size() == 1);
@@ -121,11 +90,11 @@ TEST_CASE("a node that stops heartbeating loses its tasks back to the queue" * d
 
 TEST_CASE("a late result from a node that lost the task is ignored" * doctest::timeout(10)) {
   Fixture f;
-  f.scheduler.hello("n1", "node-1", {"noop"}, 1, f.now);
-  TaskId id = f.scheduler.submit(NewTask{"noop", json::array()}, std::nullopt);
+  f.hello("n1", "node-1", "noop", 1, f.now);
+  TaskId id = f.submit(task("noop", json::array()), std::nullopt);
   f.scheduler.dispatch();
   json first = f.runs_for("n1");
-  f.scheduler.hello("n2", "node-1", {"noop"}, 1, f.now);  // same name, new connection: replaces n1
+  f.hello("n2", "node-1", "noop", 1, f.now);  // same name, new connection: replaces n1
   f.scheduler.dispatch();
   json second = f.runs_for("n2");
   REQUIRE(second.size() == 1);
@@ -137,24 +106,24 @@ TEST_CASE("a late result from a node that lost the task is ignored" * doctest::t
 
 TEST_CASE("cancel stops a queued task and refuses a running one" * doctest::timeout(10)) {
   Fixture f;
-  TaskId queued = f.scheduler.submit(NewTask{"noop", json::array()}, f.client(3));
+  TaskId queued = f.submit(task("noop", json::array()), f.client(3));
   json cancelled = f.scheduler.cancel(queued);
   CHECK(cancelled["state"] == "CANCELLED");
   json replies = f.take_replies();
   REQUIRE(replies.size() == 1);
   CHECK(replies[0]["error"]["code"] == -32002);
-  f.scheduler.hello("n1", "node-1", {"noop"}, 1, f.now);
+  f.hello("n1", "node-1", "noop", 1, f.now);
   f.scheduler.dispatch();
   CHECK(f.runs_for("n1").empty());
 
-  TaskId running = f.scheduler.submit(NewTask{"noop", json::array()}, std::nullopt);
+  TaskId running = f.submit(task("noop", json::array()), std::nullopt);
   f.scheduler.dispatch();
   CHECK_THROWS_WITH(f.scheduler.cancel(running), doctest::Contains("RUNNING and cannot be cancelled"));
 }
 
 TEST_CASE("task.wait answers at the deadline with the task still queued" * doctest::timeout(10)) {
   Fixture f;
-  TaskId id = f.scheduler.submit(NewTask{"noop", json::array()}, std::nullopt);
+  TaskId id = f.submit(task("noop", json::array()), std::nullopt);
   f.scheduler.wait(id, 200ms, f.client(9), f.now);
   f.scheduler.tick(f.now + 100ms);
   CHECK(f.take_replies().empty());
@@ -166,7 +135,7 @@ TEST_CASE("task.wait answers at the deadline with the task still queued" * docte
 
 TEST_CASE("finished tasks are forgotten after the retention time" * doctest::timeout(10)) {
   Fixture f;
-  TaskId id = f.scheduler.submit(NewTask{"noop", json::array()}, std::nullopt);
+  TaskId id = f.submit(task("noop", json::array()), std::nullopt);
   f.scheduler.cancel(id);
   f.scheduler.tick(std::chrono::steady_clock::now() + 2s);
   CHECK(f.scheduler.find(id) == nullptr);
@@ -175,8 +144,8 @@ TEST_CASE("finished tasks are forgotten after the retention time" * doctest::tim
 
 TEST_CASE("functions lists served functions and queued ones that nobody serves" * doctest::timeout(10)) {
   Fixture f;
-  f.scheduler.hello("n1", "node-1", {"add"}, 1, f.now);
-  f.scheduler.submit(NewTask{"resize", json::array()}, std::nullopt);
+  f.hello("n1", "node-1", "add", 1, f.now);
+  f.submit(task("resize", json::array()), std::nullopt);
   json functions = f.scheduler.functions()["functions"];
   REQUIRE(functions.size() == 2);
   CHECK(functions[0] == json{{"name", "add"}, {"nodes", 1}, {"queued", 0}, {"running", 0}});
@@ -185,10 +154,10 @@ TEST_CASE("functions lists served functions and queued ones that nobody serves" 
 
 TEST_CASE("events are built only for topics someone subscribed to" * doctest::timeout(10)) {
   Fixture f;
-  TaskId quiet = f.scheduler.submit(NewTask{"noop", json::array()}, std::nullopt);
+  TaskId quiet = f.submit(task("noop", json::array()), std::nullopt);
   CHECK(f.outbox.take_events().empty());
   f.outbox.subscribe("task.");
-  TaskId watched = f.scheduler.submit(NewTask{"noop", json::array()}, std::nullopt);
+  TaskId watched = f.submit(task("noop", json::array()), std::nullopt);
   auto events = f.outbox.take_events();
   REQUIRE(events.size() == 1);
   CHECK(events[0].topic == "task." + format_task_id(watched));
@@ -198,8 +167,8 @@ TEST_CASE("events are built only for topics someone subscribed to" * doctest::ti
 
 TEST_CASE("a result whose attempt does not fit an int is ignored, not truncated" * doctest::timeout(10)) {
   Fixture f;
-  f.scheduler.hello("n1", "node-1", {"noop"}, 1, f.now);
-  TaskId id = f.scheduler.submit(NewTask{"noop", json::array()}, std::nullopt);
+  f.hello("n1", "node-1", "noop", 1, f.now);
+  TaskId id = f.submit(task("noop", json::array()), std::nullopt);
   f.scheduler.dispatch();
   json task = f.runs_for("n1")[0];
   f.scheduler.done("n1", json::array({json{{"id", task["id"]}, {"attempt", 4294967297LL}, {"result", "aliased"}}}));
@@ -210,10 +179,11 @@ TEST_CASE("node.run is split into several messages to stay under the message lim
   MemoryTaskStore store;
   Outbox outbox;
   auto now = std::chrono::steady_clock::now();
-  SchedulerConfig config{"epoch", 100ms, 3, 1000ms, 64, 4096};
+  SchedulerConfig config = test_config();
+  config.max_message_bytes = 4096;
   Scheduler scheduler(store, outbox, config, now);
-  scheduler.hello("n1", "node-1", {"echo"}, 10, now);
-  for (int i = 0; i < 10; ++i) scheduler.submit(NewTask{"echo", json::array({std::string(1000, 'x')})}, std::nullopt);
+  scheduler.hello("n1", "node-1", serving("echo"), 10, {}, now);
+  for (int i = 0; i < 10; ++i) scheduler.submit(task("echo", json::array({std::string(1000, 'x')})), std::nullopt);
   scheduler.dispatch();
   auto messages = outbox.take_messages();
   CHECK(messages.size() > 2);
@@ -227,8 +197,8 @@ TEST_CASE("node.run is split into several messages to stay under the message lim
 
 TEST_CASE("a requeued task loses the progress of its lost attempt" * doctest::timeout(10)) {
   Fixture f;
-  f.scheduler.hello("n1", "node-1", {"count"}, 1, f.now);
-  TaskId id = f.scheduler.submit(NewTask{"count", json::array({10})}, std::nullopt);
+  f.hello("n1", "node-1", "count", 1, f.now);
+  TaskId id = f.submit(task("count", json::array({10})), std::nullopt);
   f.scheduler.dispatch();
   f.scheduler.progress("n1", id, 1, json{{"current", 3}, {"total", 10}});
   CHECK(f.scheduler.find(id)->progress["current"] == 3);
@@ -239,7 +209,7 @@ TEST_CASE("a requeued task loses the progress of its lost attempt" * doctest::ti
 
 TEST_CASE("the queue of a function nobody serves is forgotten once it is empty" * doctest::timeout(10)) {
   Fixture f;
-  TaskId id = f.scheduler.submit(NewTask{"typo", json::array()}, std::nullopt);
+  TaskId id = f.submit(task("typo", json::array()), std::nullopt);
   CHECK(f.scheduler.functions()["functions"].size() == 1);
   f.scheduler.cancel(id);
   CHECK(f.scheduler.functions()["functions"].empty());
@@ -247,7 +217,7 @@ TEST_CASE("the queue of a function nobody serves is forgotten once it is empty" 
 
 TEST_CASE("stopping answers every waiting caller with an error" * doctest::timeout(10)) {
   Fixture f;
-  TaskId waited = f.scheduler.submit(NewTask{"noop", json::array()}, f.client(1));
+  TaskId waited = f.submit(task("noop", json::array()), f.client(1));
   f.scheduler.wait(waited, 10s, f.client(2), f.now);
   f.scheduler.shutdown();
   json replies = f.take_replies();

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <filesystem>
 #include <random>
 #include <stdexcept>
 #include <thread>
@@ -45,6 +46,17 @@ bool wait_until(const std::function<bool()>& condition, std::chrono::millisecond
 }
 
 std::string bin_dir() { return ZEROTASK_BIN_DIR; }
+
+TempDir::TempDir() {
+  std::string pattern = (std::filesystem::temp_directory_path() / "zerotask-test-XXXXXX").string();
+  if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
+  path_ = pattern;
+}
+
+TempDir::~TempDir() {
+  std::error_code ignored;
+  std::filesystem::remove_all(path_, ignored);
+}
 
 ChildProcess::ChildProcess(const std::string& program, const std::vector<std::string>& args) {
   auto argv = argv_of(program, args);

@@ -21,6 +21,22 @@ bool wait_until(const std::function<bool()>& condition,
 // The build's bin directory (where broker, node, zt and zt-bench are).
 std::string bin_dir();
 
+// A fresh directory under the system's temporary directory, removed with
+// everything in it when the object goes away.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+
+  const std::string& path() const { return path_; }
+  std::string file(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
 // A child process that is killed and reaped when the object goes away.
 class ChildProcess {
  public:

@@ -24,12 +24,31 @@
 
 namespace zerotask {
 
+// When the durable store's commit returns. Full: after an fsync of every commit
+// (nothing acknowledged is lost, even on power loss). Normal: after the write to the
+// log, with fsyncs at checkpoints only (survives any crash of the broker process; a
+// power loss or OS crash can lose the last commits).
+enum class StoreSync { Full, Normal };
+
 struct BrokerConfig {
   std::string endpoint = "tcp://*:5555";  // request endpoint (ROUTER)
   std::string event_endpoint;             // empty: the request endpoint's port + 1
-  std::string store = "memory";           // "memory" is the only store of this version
+  // The SQLite file of the durable store, or "memory" for a store that is gone when
+  // the broker exits.
+  std::string store = "zerotask.db";
+  StoreSync sync = StoreSync::Full;
   std::chrono::milliseconds heartbeat_interval{1000};  // a node silent for 3 intervals is dropped
-  std::chrono::milliseconds keep_finished{3600 * 1000};  // how long finished tasks stay queryable
+  std::chrono::milliseconds keep_finished{3600 * 1000};  // how long succeeded and cancelled tasks stay queryable
+  std::chrono::milliseconds keep_failed{7LL * 24 * 3600 * 1000};  // how long failed tasks (dead letters) stay
+  // Retries of failed attempts (docs/PROTOCOL.md, "Delivery and retries"): the
+  // default budget, and the base and cap of the exponential backoff with full jitter.
+  int max_retries = 3;
+  std::chrono::milliseconds retry_backoff{1000};
+  std::chrono::milliseconds retry_backoff_max{300 * 1000};
+  // Limits past which requests are answered -32003 overloaded.
+  std::size_t max_queued = 1000000;        // QUEUED and PENDING tasks
+  std::size_t max_payload_bytes = 1 << 20;  // a task's params, serialized
+  std::size_t max_waiting_per_peer = 10000;  // calls waiting for an answer, per connection
   std::int64_t max_message_bytes = 16 * 1024 * 1024;
   // After each loop turn the broker keeps polling without sleeping for this long
   // before it blocks: less latency under load for some CPU time. 0 turns it off.

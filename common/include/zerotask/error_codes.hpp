@@ -14,16 +14,18 @@ enum ErrorCode : int {
   kInvalidParams = -32602,
   kInternalError = -32603,
 
-  kTaskFailed = -32000,     // the function raised; data.type names the error
-  kTimedOut = -32001,       // a wait or call ran past its deadline
-  kCancelled = -32002,      // the task was cancelled
-  kOverloaded = -32003,     // a limit was reached; retry later
-  kNotFound = -32004,       // no task with that id
-  kUnauthorized = -32005,   // reserved for authentication
-  kNoNode = -32006,         // no connected node serves the function
-  kNotCancellable = -32007, // the task is running or finished
-  kUnknownNode = -32008,    // a node.* call from a peer that has not said hello
-  kUnknownFunction = -32009 // a node has no such function registered
+  kTaskFailed = -32000,        // the function raised; data.type names the error
+  kTimedOut = -32001,          // a wait, call or task attempt ran past its deadline
+  kCancelled = -32002,         // the task was cancelled
+  kOverloaded = -32003,        // a limit was reached; retry later
+  kNotFound = -32004,          // no task with that id
+  kUnauthorized = -32005,      // reserved for authentication
+  kNoNode = -32006,            // no connected node serves the function
+  kNotCancellable = -32007,    // the task is running or finished
+  kUnknownNode = -32008,       // a node.* call from a peer that has not said hello
+  kUnknownFunction = -32009,   // a node has no such function registered
+  kStoreUnavailable = -32010,  // the broker's store cannot write; nothing was done
+  kNotRetryable = -32011       // task.retry of a task that is not FAILED
 };
 
 // A short stable name for a code ("task_failed", "parse_error", ...), used by the

@@ -21,6 +21,9 @@ std::optional<TaskId> parse_task_id(std::string_view text);
 class TaskIdGenerator {
  public:
   TaskId next(std::chrono::system_clock::time_point now = std::chrono::system_clock::now());
+  // Every later id will be above `id` (ids recovered from a store stay unique even
+  // if the clock stepped back).
+  void skip_past(TaskId id) { last_ = id > last_ ? id : last_; }
 
  private:
   TaskId last_ = 0;

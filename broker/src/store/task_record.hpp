@@ -15,9 +15,14 @@ namespace zerotask::broker {
 struct TaskRecord {
   TaskId id = 0;
   std::string function;
-  json params;
+  std::string params_json;  // the params, serialized: the store and node.run take them as they are
   TaskState state = TaskState::Queued;
-  int attempt = 0;
+  int attempt = 0;      // hand-outs to nodes so far; with the id, the token of the current lease
+  int retries = 0;      // failed attempts retried since submission or the last task.retry
+  int max_retries = -1;  // -1: the function's default, else the broker's
+  std::int64_t timeout_ms = 0;  // 0: the function's default, else none
+  std::int64_t run_at = 0;      // PENDING: when the task is queued again (ms since the Unix epoch)
+  std::string idempotency_key;  // empty: none
   std::int64_t created_at = 0;  // ms since the Unix epoch; 0 when not yet
   std::int64_t started_at = 0;
   std::int64_t ended_at = 0;

@@ -5,7 +5,7 @@
 
 #include <unordered_map>
 
-#include "task_store.hpp"
+#include "store/task_store.hpp"
 
 namespace zerotask::broker {
 
@@ -18,10 +18,13 @@ class MemoryTaskStore final : public TaskStore {
   void erase(TaskId id) override { records_.erase(id); }
   TaskPage list(const TaskQuery& query) const override;
   bool commit() override { return true; }
+  const std::string& last_error() const override { return no_error_; }
   std::size_t size() const override { return records_.size(); }
+  void for_each(const std::function<void(TaskRecord&)>& visit) override;
 
  private:
   std::unordered_map<TaskId, TaskRecord> records_;
+  const std::string no_error_;
 };
 
 }  // namespace zerotask::broker

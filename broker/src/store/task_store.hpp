@@ -3,17 +3,18 @@
 // before any reply or event that depends on the turn's changes goes out (group
 // commit). Called from the broker's loop thread only.
 //
-// The memory store (memory_task_store.hpp) is the only implementation of this
-// version; a durable one slots in behind the same calls.
+// Two implementations: the memory store (memory_task_store.hpp, `--store memory`)
+// and the durable SQLite store (sqlite_task_store.hpp, the default).
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "task_record.hpp"
+#include "store/task_record.hpp"
 
 namespace zerotask::broker {
 
@@ -42,9 +43,14 @@ class TaskStore {
   virtual void mark_changed(const TaskRecord& record) = 0;
   virtual void erase(TaskId id) = 0;
   virtual TaskPage list(const TaskQuery& query) const = 0;
-  // Makes every change since the last commit durable. False on failure.
+  // Makes every change since the last commit durable. False on failure (a full
+  // disk, an I/O error): the changes stay pending and the next commit tries again;
+  // last_error() says what failed.
   virtual bool commit() = 0;
+  virtual const std::string& last_error() const = 0;
   virtual std::size_t size() const = 0;
+  // Every record, in no particular order (recovery after a restart).
+  virtual void for_each(const std::function<void(TaskRecord&)>& visit) = 0;
 };
 
 }  // namespace zerotask::broker

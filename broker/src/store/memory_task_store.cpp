@@ -1,4 +1,4 @@
-#include "memory_task_store.hpp"
+#include "store/memory_task_store.hpp"
 
 #include <algorithm>
 
@@ -12,6 +12,10 @@ TaskRecord& MemoryTaskStore::insert(TaskRecord record) {
 TaskRecord* MemoryTaskStore::find(TaskId id) {
   auto it = records_.find(id);
   return it == records_.end() ? nullptr : &it->second;
+}
+
+void MemoryTaskStore::for_each(const std::function<void(TaskRecord&)>& visit) {
+  for (auto& [id, record] : records_) visit(record);
 }
 
 TaskPage MemoryTaskStore::list(const TaskQuery& query) const {

@@ -1,0 +1,258 @@
+#include "store/sqlite_task_store.hpp"
+
+#include <sqlite3.h>
+
+#include "zerotask/log.hpp"
+#include "zerotask/version.hpp"
+
+namespace zerotask::broker {
+namespace {
+
+// PRAGMA application_id of a zerotask store: "zTSK".
+constexpr std::int64_t kApplicationId = 0x7a54534b;
+
+constexpr std::string_view kCreateSchema = R"(
+CREATE TABLE tasks (
+  id INTEGER PRIMARY KEY,
+  function TEXT NOT NULL,
+  params TEXT NOT NULL,
+  state INTEGER NOT NULL,
+  attempt INTEGER NOT NULL,
+  retries INTEGER NOT NULL,
+  max_retries INTEGER NOT NULL,
+  timeout_ms INTEGER NOT NULL,
+  run_at INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  started_at INTEGER NOT NULL,
+  ended_at INTEGER NOT NULL,
+  node TEXT NOT NULL,
+  result TEXT,
+  error TEXT,
+  progress TEXT,
+  idempotency_key TEXT UNIQUE
+);)";
+
+constexpr std::string_view kColumns =
+    "id, function, params, state, attempt, retries, max_retries, timeout_ms, run_at, created_at, started_at, "
+    "ended_at, node, result, error, progress, idempotency_key";
+
+// The columns a task can change after it is created, in the order of kUpdate.
+constexpr std::string_view kUpdate =
+    "UPDATE tasks SET state = ?1, attempt = ?2, retries = ?3, run_at = ?4, started_at = ?5, ended_at = ?6, "
+    "node = ?7, result = ?8, error = ?9, progress = ?10 WHERE id = ?11";
+
+std::int64_t as_column(TaskId id) { return static_cast<std::int64_t>(id); }
+
+void bind_json(sqlite::Statement& statement, int index, const json& value) {
+  if (value.is_null()) {
+    statement.bind_null(index);
+  } else {
+    statement.bind(index, rpc::to_text(value));
+  }
+}
+
+json read_json(const sqlite::Statement& statement, int index, TaskId id) {
+  if (statement.column_is_null(index)) return nullptr;
+  json value = json::parse(statement.column_text(index), nullptr, false);
+  if (value.is_discarded()) {
+    log(LogLevel::Warn, "store", "task " + format_task_id(id) + " has an unreadable JSON column; read as null");
+    return nullptr;
+  }
+  return value;
+}
+
+void bind_update(sqlite::Statement& update, const TaskRecord& record) {
+  update.bind(1, static_cast<std::int64_t>(record.state));
+  update.bind(2, std::int64_t{record.attempt});
+  update.bind(3, std::int64_t{record.retries});
+  update.bind(4, record.run_at);
+  update.bind(5, record.started_at);
+  update.bind(6, record.ended_at);
+  update.bind(7, record.node);
+  bind_json(update, 8, record.result);
+  bind_json(update, 9, record.error);
+  bind_json(update, 10, record.progress);
+  update.bind(11, static_cast<std::int64_t>(record.id));
+}
+
+}  // namespace
+
+struct SqliteTaskStore::Statements {
+  explicit Statements(sqlite3* db)
+      : begin(db, "BEGIN"),
+        commit(db, "COMMIT"),
+        rollback(db, "ROLLBACK"),
+        insert(db, "INSERT INTO tasks (" + std::string(kColumns) +
+                       ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"),
+        update(db, kUpdate),
+        erase(db, "DELETE FROM tasks WHERE id = ?1") {}
+
+  sqlite::Statement begin;
+  sqlite::Statement commit;
+  sqlite::Statement rollback;
+  sqlite::Statement insert;
+  sqlite::Statement update;
+  sqlite::Statement erase;
+};
+
+SqliteTaskStore::SqliteTaskStore(const std::string& path, StoreSync sync) try : db_(path) {
+  // Exclusive: the lock is taken at the first access and kept, so a second broker
+  // on this file fails here; and WAL then needs no shared-memory index.
+  db_.exec("PRAGMA locking_mode = EXCLUSIVE");
+  if (db_.query_text("PRAGMA journal_mode = WAL") != "wal") {
+    throw std::runtime_error("store " + path + ": cannot switch to write-ahead logging");
+  }
+  db_.exec(sync == StoreSync::Full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
+  open_schema(path);
+  statements_ = std::make_unique<Statements>(db_.handle());
+  load();
+} catch (const sqlite::Error& error) {
+  if (error.code() == SQLITE_BUSY || error.code() == SQLITE_LOCKED) {
+    throw std::runtime_error("store " + path + " is in use by another broker (" + error.what() + ")");
+  }
+  throw std::runtime_error("store " + path + ": " + error.what());
+}
+
+SqliteTaskStore::~SqliteTaskStore() = default;
+
+void SqliteTaskStore::open_schema(const std::string& path) {
+  auto application_id = db_.query_int("PRAGMA application_id");
+  auto version = db_.query_int("PRAGMA user_version");
+  auto objects = db_.query_int("SELECT count(*) FROM sqlite_master");
+  if (application_id == 0 && version == 0 && objects == 0) {
+    db_.exec("BEGIN");
+    db_.exec(kCreateSchema);
+    db_.exec("PRAGMA application_id = " + std::to_string(kApplicationId));
+    db_.exec("PRAGMA user_version = " + std::to_string(kStoreSchemaVersion));
+    db_.exec("COMMIT");
+    log(LogLevel::Info, "store", "created " + path + " (schema version " + std::to_string(kStoreSchemaVersion) + ")");
+    return;
+  }
+  if (application_id != kApplicationId) {
+    throw std::runtime_error("store " + path + " is not a zerotask store (an SQLite database of another program)");
+  }
+  if (version != kStoreSchemaVersion) {
+    throw std::runtime_error("store " + path + " has schema version " + std::to_string(version) + "; this broker (" +
+                             std::string(zerotask::version()) + ") reads schema version " +
+                             std::to_string(kStoreSchemaVersion) + " only");
+  }
+}
+
+void SqliteTaskStore::load() {
+  sqlite::Statement select(db_.handle(), "SELECT " + std::string(kColumns) + " FROM tasks");
+  while (select.step()) {
+    TaskRecord record;
+    record.id = static_cast<TaskId>(select.column_int(0));
+    record.function = select.column_text(1);
+    record.params_json = select.column_text(2);
+    record.state = static_cast<TaskState>(select.column_int(3));
+    record.attempt = static_cast<int>(select.column_int(4));
+    record.retries = static_cast<int>(select.column_int(5));
+    record.max_retries = static_cast<int>(select.column_int(6));
+    record.timeout_ms = select.column_int(7);
+    record.run_at = select.column_int(8);
+    record.created_at = select.column_int(9);
+    record.started_at = select.column_int(10);
+    record.ended_at = select.column_int(11);
+    record.node = select.column_text(12);
+    record.result = read_json(select, 13, record.id);
+    record.error = read_json(select, 14, record.id);
+    record.progress = read_json(select, 15, record.id);
+    if (!select.column_is_null(16)) record.idempotency_key = select.column_text(16);
+    if (record.state > TaskState::Cancelled) {
+      log(LogLevel::Warn, "store", "task " + format_task_id(record.id) + " has an unknown state; skipped");
+      continue;
+    }
+    records_.insert(std::move(record));
+  }
+}
+
+TaskRecord& SqliteTaskStore::insert(TaskRecord record) {
+  inserted_.insert(record.id);
+  return records_.insert(std::move(record));
+}
+
+void SqliteTaskStore::mark_changed(const TaskRecord& record) {
+  if (!inserted_.contains(record.id)) changed_.insert(record.id);
+}
+
+void SqliteTaskStore::erase(TaskId id) {
+  records_.erase(id);
+  changed_.erase(id);
+  // A record never written needs no delete.
+  if (inserted_.erase(id) == 0) erased_.insert(id);
+}
+
+bool SqliteTaskStore::commit() {
+  if (inserted_.empty() && changed_.empty() && erased_.empty()) return true;
+  try {
+    statements_->begin.step();
+    statements_->begin.reset();
+    write_pending();
+    statements_->commit.step();
+    statements_->commit.reset();
+  } catch (const sqlite::Error& error) {
+    last_error_ = error.what();
+    if (db_.in_transaction()) {
+      try {
+        statements_->rollback.step();
+      } catch (const sqlite::Error&) {
+        // SQLite has rolled back by itself (it does on a full disk or an I/O error).
+      }
+      statements_->rollback.reset();
+    }
+    return false;
+  }
+  inserted_.clear();
+  changed_.clear();
+  erased_.clear();
+  last_error_.clear();
+  return true;
+}
+
+void SqliteTaskStore::write_pending() {
+  auto& erase = statements_->erase;
+  for (TaskId id : erased_) {
+    erase.bind(1, as_column(id));
+    erase.step();
+    erase.reset();
+  }
+  auto& insert = statements_->insert;
+  for (TaskId id : inserted_) {
+    const TaskRecord* record = records_.find(id);
+    if (!record) continue;
+    insert.bind(1, as_column(id));
+    insert.bind(2, record->function);
+    insert.bind(3, record->params_json);
+    insert.bind(4, static_cast<std::int64_t>(record->state));
+    insert.bind(5, std::int64_t{record->attempt});
+    insert.bind(6, std::int64_t{record->retries});
+    insert.bind(7, std::int64_t{record->max_retries});
+    insert.bind(8, record->timeout_ms);
+    insert.bind(9, record->run_at);
+    insert.bind(10, record->created_at);
+    insert.bind(11, record->started_at);
+    insert.bind(12, record->ended_at);
+    insert.bind(13, record->node);
+    bind_json(insert, 14, record->result);
+    bind_json(insert, 15, record->error);
+    bind_json(insert, 16, record->progress);
+    if (record->idempotency_key.empty()) {
+      insert.bind_null(17);
+    } else {
+      insert.bind(17, record->idempotency_key);
+    }
+    insert.step();
+    insert.reset();
+  }
+  auto& update = statements_->update;
+  for (TaskId id : changed_) {
+    const TaskRecord* record = records_.find(id);
+    if (!record) continue;
+    bind_update(update, *record);
+    update.step();
+    update.reset();
+  }
+}
+
+}  // namespace zerotask::broker

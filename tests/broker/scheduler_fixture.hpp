@@ -1,0 +1,78 @@
+// A Scheduler over a memory store with short timers, and helpers to feed it and
+// read what it sends, for the scheduler's unit tests.
+#pragma once
+
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "scheduler.hpp"
+#include "store/memory_task_store.hpp"
+
+namespace zerotask::broker::testing {
+
+using namespace std::chrono_literals;
+
+inline NewTask task(std::string function, const json& params = json::array()) {
+  NewTask task;
+  task.function = std::move(function);
+  task.params_json = params.dump();
+  return task;
+}
+
+inline std::vector<FunctionSpec> serving(std::string function) {
+  FunctionSpec spec;
+  spec.name = std::move(function);
+  return {spec};
+}
+
+inline SchedulerConfig test_config() {
+  SchedulerConfig config;
+  config.epoch = "epoch";
+  config.heartbeat_interval = 100ms;
+  config.keep_finished = 1000ms;
+  config.retry_backoff = 50ms;
+  config.retry_backoff_max = 200ms;
+  return config;
+}
+
+struct Fixture {
+  explicit Fixture(SchedulerConfig config = test_config()) : scheduler(store, outbox, config, now) {}
+
+  MemoryTaskStore store;
+  Outbox outbox;
+  SteadyTime now = std::chrono::steady_clock::now();
+  Scheduler scheduler;
+
+  ReplyTo client(int id) { return ReplyTo{Envelope::for_routing_id("client"), id, nullptr, 0}; }
+  void hello(const std::string& routing_id, const std::string& name, const std::string& function, std::size_t slots,
+             SteadyTime at, const std::vector<LeaseToken>& running = {}) {
+    scheduler.hello(routing_id, name, serving(function), slots, running, at);
+  }
+  TaskId submit(NewTask task, std::optional<ReplyTo> waiter) { return scheduler.submit(std::move(task), waiter).id; }
+
+  // The tasks of every node.run sent to `routing_id` since the last call.
+  json runs_for(const std::string& routing_id) {
+    json tasks = json::array();
+    for (auto& message : outbox.take_messages()) {
+      if (message.to.routing_id() != routing_id) {
+        replies.push_back(json::parse(message.body));
+        continue;
+      }
+      auto body = json::parse(message.body);
+      REQUIRE(body["method"] == "node.run");
+      for (auto& task : body["params"]["tasks"]) tasks.push_back(task);
+    }
+    return tasks;
+  }
+  json take_replies() {
+    runs_for("-");
+    return std::exchange(replies, json::array());
+  }
+  json replies = json::array();
+};
+
+}  // namespace zerotask::broker::testing
