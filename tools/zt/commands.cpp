@@ -234,10 +234,10 @@ int run_watch(const GlobalOptions& global, const std::string& id, std::ostream& 
   return finish(global, task, id, out);
 }
 
-int run_cancel(const GlobalOptions& global, const std::string& id, std::ostream& out) {
+int run_task_change(const GlobalOptions& global, const char* method, const std::string& id, std::ostream& out) {
   require_task_id(id);
   Client client(global.broker, client_options(global));
-  json task = task_request(client, global, "task.cancel", id);
+  json task = task_request(client, global, method, id);
   if (global.json) {
     print_json(out, task);
   } else {

@@ -43,7 +43,8 @@ int run_wait(const GlobalOptions& global, const std::string& id, std::ostream& o
 // until the task is final, reading the state again every second in case events
 // were missed.
 int run_watch(const GlobalOptions& global, const std::string& id, std::ostream& out);
-int run_cancel(const GlobalOptions& global, const std::string& id, std::ostream& out);
+// cancel and retry: one task.* request that changes a task; prints the task.
+int run_task_change(const GlobalOptions& global, const char* method, const std::string& id, std::ostream& out);
 int run_stats(const GlobalOptions& global, std::ostream& out);
 int run_nodes(const GlobalOptions& global, std::ostream& out);
 int run_functions(const GlobalOptions& global, std::ostream& out);

@@ -61,7 +61,8 @@ int main(int argc, char** argv) {
   CLI::App* wait = add_command(app, global, "wait", "Wait until a task is final and print its result");
   CLI::App* watch = add_command(app, global, "watch", "Print a task's state changes and progress live until it ends");
   CLI::App* cancel = add_command(app, global, "cancel", "Cancel a task that has not started");
-  for (CLI::App* command : {status, wait, watch, cancel}) command->add_option("id", id, "Task id")->required();
+  CLI::App* retry = add_command(app, global, "retry", "Queue a FAILED task (a dead letter) again");
+  for (CLI::App* command : {status, wait, watch, cancel, retry}) command->add_option("id", id, "Task id")->required();
   CLI::App* stats = add_command(app, global, "stats", "Print the broker's counters");
   CLI::App* nodes = add_command(app, global, "nodes", "List the connected nodes");
   CLI::App* functions = add_command(app, global, "functions", "List the functions served or waited for");
@@ -86,7 +87,8 @@ int main(int argc, char** argv) {
       {status, [&] { return run_status(global, id, std::cout); }},
       {wait, [&] { return run_wait(global, id, std::cout); }},
       {watch, [&] { return run_watch(global, id, std::cout); }},
-      {cancel, [&] { return run_cancel(global, id, std::cout); }},
+      {cancel, [&] { return run_task_change(global, "task.cancel", id, std::cout); }},
+      {retry, [&] { return run_task_change(global, "task.retry", id, std::cout); }},
       {stats, [&] { return run_stats(global, std::cout); }},
       {nodes, [&] { return run_nodes(global, std::cout); }},
       {functions, [&] { return run_functions(global, std::cout); }},
