@@ -25,6 +25,19 @@ bool node_serves(const json& answer, const std::string& function) {
   return false;
 }
 
+// The task.submit params of a call or submission of `function`.
+json submission(const std::string& function, json params, const SubmitOptions& options) {
+  json submit = json::object();
+  submit["function"] = function;
+  submit["params"] = std::move(params);
+  if (options.require_node) submit["require_node"] = true;
+  if (options.max_retries) submit["max_retries"] = *options.max_retries;
+  if (options.task_timeout) submit["timeout_ms"] = options.task_timeout->count();
+  // Without one of the caller's, the connection adds a key of its own.
+  if (!options.idempotency_key.empty()) submit["idempotency_key"] = options.idempotency_key;
+  return submit;
+}
+
 }  // namespace
 
 // The Client's state is its connection; futures hold it weakly through its base.
@@ -42,11 +55,8 @@ Client::~Client() {
 
 json Client::call_params(const std::string& function, json params, CallOptions options) {
   std::chrono::milliseconds timeout = options.timeout.count() > 0 ? options.timeout : impl_->options().call_timeout;
-  json submit = json::object();
-  submit["function"] = function;
-  submit["params"] = std::move(params);
+  json submit = submission(function, std::move(params), options);
   submit["wait"] = true;
-  if (options.require_node) submit["require_node"] = true;
   detail::Outcome outcome = impl_->send_and_wait("task.submit", std::move(submit), timeout);
   if (outcome.ok()) return std::move(outcome.result);
   if (outcome.kind != detail::Outcome::Kind::TimedOut) {
@@ -65,11 +75,7 @@ json Client::call_params(const std::string& function, json params, CallOptions o
 
 TaskFuture Client::submit_params(const std::string& function, json params, SubmitOptions options) {
   auto state = std::make_shared<detail::FutureState>(impl_);
-  json submit = json::object();
-  submit["function"] = function;
-  submit["params"] = std::move(params);
-  if (options.require_node) submit["require_node"] = true;
-  detail::submit_task(*impl_, state, std::move(submit));
+  detail::submit_task(*impl_, state, submission(function, std::move(params), options));
   return TaskFuture(std::move(state));
 }
 

@@ -1,8 +1,11 @@
 #include "connection.hpp"
 
 #include <algorithm>
+#include <array>
 #include <condition_variable>
+#include <cstdio>
 #include <optional>
+#include <random>
 #include <stdexcept>
 #include <utility>
 
@@ -15,6 +18,24 @@ namespace zerotask::detail {
 namespace {
 
 constexpr std::chrono::milliseconds kLongestWait = std::chrono::hours(24 * 365);
+
+// Keys must not collide with those of other clients of the same broker, including
+// earlier runs of this program: hence random, not a process id or a time.
+std::string random_key_prefix() {
+  std::random_device device;
+  auto value = (static_cast<unsigned long long>(device()) << 32) | device();
+  std::array<char, 18> text{};
+  std::snprintf(text.data(), text.size(), "%016llx-", value);
+  return text.data();
+}
+
+// Any method outside the broker's namespaces is a direct call of that function.
+bool is_direct_call(std::string_view method) {
+  for (std::string_view prefix : {"task.", "node.", "broker.", "rpc."}) {
+    if (method.starts_with(prefix)) return false;
+  }
+  return true;
+}
 
 // One blocking request's outcome, handed from the I/O thread to the waiting caller.
 class ReplySlot {
@@ -46,7 +67,9 @@ Clock::time_point deadline_after(Clock::time_point now, std::chrono::millisecond
 }
 
 Connection::Connection(std::string broker_endpoint, ClientOptions options)
-    : broker_endpoint_(connectable_endpoint(broker_endpoint)), options_(std::move(options)) {
+    : broker_endpoint_(connectable_endpoint(broker_endpoint)),
+      options_(std::move(options)),
+      key_prefix_(random_key_prefix()) {
   if (options_.connect_timeout.count() <= 0) throw std::invalid_argument("connect_timeout must be positive");
   if (options_.call_timeout.count() <= 0) throw std::invalid_argument("call_timeout must be positive");
   options_.event_endpoint = options_.event_endpoint.empty() ? default_event_endpoint(broker_endpoint_).value_or("")
@@ -136,6 +159,8 @@ OutgoingRequest Connection::make_request(std::string_view method, json params, s
                                          Completion done) {
   OutgoingRequest request;
   request.id = next_id_.fetch_add(1, std::memory_order_relaxed);
+  request.resendable = !is_direct_call(method);
+  add_idempotency_keys(method, params);
   json message = json::object();
   message["jsonrpc"] = "2.0";
   message["id"] = request.id;
@@ -146,6 +171,22 @@ OutgoingRequest Connection::make_request(std::string_view method, json params, s
   request.timeout = timeout.count() > 0 ? timeout : options_.call_timeout;
   request.done = std::move(done);
   return request;
+}
+
+void Connection::add_idempotency_keys(std::string_view method, json& params) {
+  auto add_key = [this](json& submission) {
+    if (submission.is_object() && !submission.contains("idempotency_key")) {
+      submission["idempotency_key"] = key_prefix_ + std::to_string(next_key_.fetch_add(1, std::memory_order_relaxed));
+    }
+  };
+  if (method == "task.submit") {
+    add_key(params);
+  } else if (method == "task.submit_many" && params.is_object()) {
+    auto tasks = params.find("tasks");
+    if (tasks != params.end() && tasks->is_array()) {
+      for (json& submission : *tasks) add_key(submission);
+    }
+  }
 }
 
 void Connection::send(OutgoingRequest&& request) {

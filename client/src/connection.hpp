@@ -9,6 +9,10 @@
 // The constructor returns once the sockets exist; close() (also run by the
 // destructor) returns once the thread is gone, after every request still in flight
 // has failed with BrokerUnreachable("client closed").
+//
+// Every submission it sends carries an idempotency key (the caller's, or one made
+// from a random id of this Connection and a counter), so that the I/O thread may
+// send it again after a lost connection without making a second task.
 #pragma once
 
 #include <atomic>
@@ -47,7 +51,9 @@ struct OutgoingRequest {
   std::uint64_t id = 0;
   std::string body;                      // the encoded JSON-RPC request, carrying `id`
   std::chrono::milliseconds timeout{0};  // counted from when the I/O thread takes it
-  bool resendable = false;               // idempotent: sent again over a new connection
+  // Sent again over a new connection; false for direct calls only, which have no
+  // idempotency key: a second sending could run the function twice.
+  bool resendable = true;
   Completion done;
 };
 
@@ -76,7 +82,8 @@ class Connection {
   const std::string& broker_endpoint() const { return broker_endpoint_; }
   const ClientOptions& options() const { return options_; }
 
-  // A request with a fresh id; a timeout of 0 means options().call_timeout.
+  // A request with a fresh id; a timeout of 0 means options().call_timeout. A
+  // task.submit (or task.submit_many entry) without an idempotency_key gets one.
   OutgoingRequest make_request(std::string_view method, json params, std::chrono::milliseconds timeout,
                                Completion done);
   // Hands a request to the I/O thread. Once the client is closed, `done` runs at
@@ -101,10 +108,13 @@ class Connection {
   void run(std::promise<void>& ready);
   // False (and `command` untouched) once the client is closing.
   bool post(Command& command);
+  void add_idempotency_keys(std::string_view method, json& params);
 
   const std::string broker_endpoint_;
   ClientOptions options_;
   std::atomic<std::uint64_t> next_id_{1};
+  const std::string key_prefix_;  // a random id of this Connection, then '-'
+  std::atomic<std::uint64_t> next_key_{1};
   zmq::context_t context_;
   Wakeup wakeup_;
 

@@ -220,16 +220,18 @@ void IoLoop::on_disconnected(Clock::time_point now) {
   read_replies(true);
   connected_ = false;
   disconnected_since_ = now;
+  std::vector<std::uint64_t> resend;
   std::vector<std::uint64_t> lost;
   for (auto& [id, pending] : pending_) {
     if (!pending.transmitted) continue;
-    if (pending.resendable) {
-      pending.transmitted = false;
-      unsent_.push_front(id);
-    } else {
-      lost.push_back(id);
-    }
+    pending.transmitted = false;
+    (pending.resendable ? resend : lost).push_back(id);
   }
+  // Ids follow the order requests were made: resent in that order, before those
+  // that never went out, submissions reach a broker that lost them in the order
+  // they were made.
+  std::sort(resend.begin(), resend.end());
+  unsent_.insert(unsent_.begin(), resend.begin(), resend.end());
   for (std::uint64_t id : lost) {
     auto it = pending_.find(id);
     if (it != pending_.end()) {

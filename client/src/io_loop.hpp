@@ -10,8 +10,8 @@
 //   a disconnection after it means not connected. A request that has waited
 //   connect_timeout while not connected fails with BrokerUnreachable. Requests sent
 //   over a connection that dropped cannot be answered (the broker routes answers
-//   to the connection a request came on): resendable ones go out again on the next
-//   connection, the others fail at once.
+//   to the connection a request came on): resendable ones (all but direct calls)
+//   go out again on the next connection, the others fail at once.
 // - A SUB on the event endpoint, made the first time a progress callback is set,
 //   subscribed to "task.<id>" for each task with callbacks.
 // Every request in flight has a completion that runs exactly once: on an answer,

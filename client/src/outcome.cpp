@@ -44,12 +44,17 @@ std::exception_ptr to_exception(Outcome&& outcome, ErrorMapping mapping) {
     case Outcome::Kind::RpcError: break;
   }
   if (mapping == ErrorMapping::Task) {
-    if (error.code == rpc::kTaskFailed) {
-      return std::make_exception_ptr(TaskFailed(error.code, error.message, std::move(error.data)));
-    }
     if (error.code == rpc::kCancelled) {
       return std::make_exception_ptr(Cancelled(error.code, error.message, std::move(error.data)));
     }
+    // The broker names the task in the error of a task that ran and failed, whatever
+    // its code (a timed-out attempt is kTimedOut); refusals name none.
+    if (error.code == rpc::kTaskFailed || (error.data.is_object() && error.data.contains("task"))) {
+      return std::make_exception_ptr(TaskFailed(error.code, error.message, std::move(error.data)));
+    }
+  }
+  if (error.code == rpc::kOverloaded || error.code == rpc::kStoreUnavailable) {
+    return std::make_exception_ptr(BrokerBusy(error.code, error.message, std::move(error.data)));
   }
   return std::make_exception_ptr(ProtocolError(error.code, error.message, std::move(error.data)));
 }

@@ -34,11 +34,11 @@ struct Outcome {
 // How JSON-RPC errors map to exception types.
 enum class ErrorMapping : std::uint8_t {
   Raw,   // every JSON-RPC error is a ProtocolError
-  Task,  // the answer to a task call: task_failed is TaskFailed, cancelled is Cancelled
+  Task,  // the answer to a task call: a task's own error is TaskFailed, cancelled is Cancelled
 };
 
-// The exception for a failed outcome (TaskFailed, Cancelled, ProtocolError, TimedOut
-// or BrokerUnreachable). `outcome` must not be ok().
+// The exception for a failed outcome (TaskFailed, Cancelled, BrokerBusy,
+// ProtocolError, TimedOut or BrokerUnreachable). `outcome` must not be ok().
 std::exception_ptr to_exception(Outcome&& outcome, ErrorMapping mapping);
 [[noreturn]] void throw_failure(Outcome&& outcome, ErrorMapping mapping);
 

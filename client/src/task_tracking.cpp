@@ -116,11 +116,9 @@ void follow_task(Connection& connection, std::shared_ptr<FutureState> state) {
   json params = json::object();
   params["id"] = state->id();
   params["timeout_ms"] = kLongPoll.count();
-  OutgoingRequest request = connection.make_request(
+  connection.send(connection.make_request(
       "task.wait", std::move(params), kLongPoll + kLongPollGrace,
-      [&connection, state](Outcome&& outcome) { on_wait_answer(connection, state, std::move(outcome)); });
-  request.resendable = true;
-  connection.send(std::move(request));
+      [&connection, state](Outcome&& outcome) { on_wait_answer(connection, state, std::move(outcome)); }));
 }
 
 }  // namespace zerotask::detail

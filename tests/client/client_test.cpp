@@ -1,10 +1,11 @@
-// zerotask::Client against a fake broker: blocking calls, raw requests, error
-// mapping, timeouts and an unreachable broker.
+// zerotask::Client against a fake broker: blocking calls, submission options and
+// idempotency keys, raw requests, error mapping, timeouts and an unreachable broker.
 #include <doctest/doctest.h>
 
 #include <chrono>
 #include <future>
 #include <memory>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -17,9 +18,10 @@
 
 using namespace std::chrono_literals;
 using zerotask::json;
-using zerotask::testing::FakeBroker;
 using zerotask::testing::add;
+using zerotask::testing::FakeBroker;
 using zerotask::testing::quick_options;
+using zerotask::testing::restart;
 using zerotask::testing::wait_until;
 
 namespace {
@@ -61,6 +63,92 @@ TEST_CASE("call sends task.submit with the function, its params, wait and requir
   CHECK(params["require_node"] == true);
 }
 
+TEST_CASE("call and submit send max_retries, timeout_ms and the caller's idempotency key" * doctest::timeout(30)) {
+  FakeBroker broker;
+  broker.serve("add", add);
+  zerotask::Client client(broker.endpoint(), quick_options());
+
+  zerotask::CallOptions call;
+  call.max_retries = 0;
+  call.task_timeout = 1500ms;
+  call.idempotency_key = "call-1";
+  client.call_params("add", json::array({1, 1}), call);
+  json params = broker.last_params("task.submit");
+  CHECK(params["max_retries"] == 0);
+  CHECK(params["timeout_ms"] == 1500);
+  CHECK(params["idempotency_key"] == "call-1");
+
+  zerotask::SubmitOptions submit;
+  submit.max_retries = 7;
+  submit.task_timeout = 20ms;
+  submit.idempotency_key = "submit-1";
+  REQUIRE(client.submit_params("add", json::array({2, 2}), submit).wait(5s));
+  params = broker.last_params("task.submit");
+  CHECK(params["max_retries"] == 7);
+  CHECK(params["timeout_ms"] == 20);
+  CHECK(params["idempotency_key"] == "submit-1");
+
+  client.call("add", 3, 3);
+  params = broker.last_params("task.submit");
+  CHECK_FALSE(params.contains("max_retries"));
+  CHECK_FALSE(params.contains("timeout_ms"));
+}
+
+TEST_CASE("every submission carries an idempotency key of its own" * doctest::timeout(30)) {
+  FakeBroker broker;
+  broker.serve("add", add);
+  zerotask::Client client(broker.endpoint(), quick_options());
+  zerotask::Client other(broker.endpoint(), quick_options());
+
+  std::set<json> keys;
+  auto key_sent = [&] {
+    json key = broker.last_params("task.submit")["idempotency_key"];
+    CHECK(key.is_string());
+    keys.insert(key);
+  };
+  client.call("add", 1, 2);
+  key_sent();
+  REQUIRE(client.submit("add", 1, 2).wait(5s));
+  key_sent();
+  client.request("task.submit", {{"function", "add"}, {"params", {1, 2}}});
+  key_sent();
+  other.call("add", 1, 2);
+  key_sent();
+  CHECK(keys.size() == 4);
+
+  // The fake broker knows no task.submit_many; what matters is what was sent.
+  json tasks = json::array({{{"function", "add"}}, {{"function", "add"}}});
+  CHECK_THROWS_AS(client.request("task.submit_many", {{"tasks", tasks}}), zerotask::ProtocolError);
+  json entries = broker.last_params("task.submit_many")["tasks"];
+  REQUIRE(entries.size() == 2);
+  CHECK(entries[0]["idempotency_key"].is_string());
+  CHECK(entries[0]["idempotency_key"] != entries[1]["idempotency_key"]);
+}
+
+TEST_CASE("submissions with an idempotency key already used follow the first task" * doctest::timeout(30)) {
+  FakeBroker broker;
+  broker.hold("slow");
+  zerotask::Client client(broker.endpoint(), quick_options());
+
+  zerotask::SubmitOptions once;
+  once.idempotency_key = "order-42";
+  zerotask::TaskFuture first = client.submit_params("slow", json::array({1}), once);
+  zerotask::TaskFuture second = client.submit_params("slow", json::array({2}), once);
+  CHECK(second.id() == first.id());
+  CHECK(broker.tasks_of("slow").size() == 1);
+
+  zerotask::CallOptions call;
+  call.idempotency_key = "order-42";
+  auto waiting = std::async(std::launch::async, [&] { return client.call_params("slow", json::array({3}), call); });
+  REQUIRE(wait_until([&] { return broker.requests("task.submit") == 3; }, 5s));
+  broker.finish(first.id(), "done once");
+  REQUIRE(waiting.wait_for(5s) == std::future_status::ready);
+  CHECK(waiting.get() == "done once");
+  REQUIRE(second.wait(5s));
+  CHECK(second.result() == "done once");
+  CHECK(broker.tasks_of("slow").size() == 1);
+}
+
 TEST_CASE("a failed task is thrown as TaskFailed with its code, message and data" * doctest::timeout(30)) {
   FakeBroker broker;
   broker.serve("fail", [](const json&) -> json {
@@ -77,6 +165,57 @@ TEST_CASE("a failed task is thrown as TaskFailed with its code, message and data
     CHECK(error.data()["type"] == "std::runtime_error");
     CHECK(error.data()["task"].is_string());
   }
+}
+
+TEST_CASE("a call whose task ran past its timeout is thrown as TaskFailed with code timed_out" * doctest::timeout(30)) {
+  FakeBroker broker;
+  broker.hold("slow");
+  zerotask::Client client(broker.endpoint(), quick_options());
+
+  zerotask::CallOptions options;
+  options.task_timeout = 100ms;
+  auto call = std::async(std::launch::async, [&] { return client.call_params("slow", json::array(), options); });
+  REQUIRE(wait_until([&] { return !broker.tasks_of("slow").empty(); }, 5s));
+  std::string id = broker.tasks_of("slow").front();
+  broker.fail(id, {zerotask::rpc::kTimedOut, "task timed out after 100 ms", {{"type", "zerotask::TimedOut"}}});
+  REQUIRE(call.wait_for(5s) == std::future_status::ready);
+  try {
+    call.get();
+    FAIL("call did not throw");
+  } catch (const zerotask::TaskFailed& error) {
+    CHECK(std::string(error.what()) == "task timed out after 100 ms");
+    CHECK(error.code() == zerotask::rpc::kTimedOut);
+    CHECK(error.data()["task"] == id);
+  }
+}
+
+TEST_CASE("overloaded and store_unavailable are thrown as BrokerBusy with the broker's data" * doctest::timeout(30)) {
+  FakeBroker broker;
+  broker.serve("add", add);
+  zerotask::Client client(broker.endpoint(), quick_options());
+
+  broker.refuse("task.submit",
+                {zerotask::rpc::kOverloaded, "too many tasks waiting", {{"limit", "max_queued"}, {"value", 1000000}}});
+  try {
+    client.call("add", 1, 2);
+    FAIL("call did not throw");
+  } catch (const zerotask::BrokerBusy& error) {
+    CHECK(std::string(error.what()) == "too many tasks waiting");
+    CHECK(error.code() == zerotask::rpc::kOverloaded);
+    CHECK(error.data()["limit"] == "max_queued");
+  }
+  zerotask::TaskFuture refused = client.submit("add", 1, 2);
+  CHECK_THROWS_AS(refused.id(), zerotask::BrokerBusy);
+
+  broker.refuse("task.submit", {zerotask::rpc::kStoreUnavailable, "the store cannot write", nullptr});
+  try {
+    client.request("task.submit", {{"function", "add"}});
+    FAIL("request did not throw");
+  } catch (const zerotask::BrokerBusy& error) {
+    CHECK(error.code() == zerotask::rpc::kStoreUnavailable);
+  }
+  // Still a ProtocolError, for code that catches refusals as one.
+  CHECK_THROWS_AS(client.call("add", 1, 2), zerotask::ProtocolError);
 }
 
 TEST_CASE("a cancelled task is thrown as Cancelled" * doctest::timeout(30)) {
@@ -245,16 +384,17 @@ TEST_CASE("many threads share one client for blocking calls" * doctest::timeout(
   CHECK(correct == 1000);
 }
 
-TEST_CASE("a call in flight when the connection drops fails at once instead of hanging" * doctest::timeout(30)) {
+TEST_CASE("a direct call in flight when the connection drops fails at once, as sending it again could run it twice" *
+          doctest::timeout(30)) {
   FakeBroker broker;
   broker.hold("slow");
   broker.serve("add", add);
   zerotask::Client client(broker.endpoint(), quick_options());
 
   auto started = std::chrono::steady_clock::now();
-  auto call = std::async(std::launch::async, [&] { return client.call("slow"); });
+  auto call = std::async(std::launch::async, [&] { return client.request("slow", json::array()); });
   REQUIRE(wait_until([&] { return !broker.tasks_of("slow").empty(); }, 5s));
-  broker.drop_connections();
+  restart(broker);
   REQUIRE(call.wait_for(5s) == std::future_status::ready);
   try {
     call.get();
@@ -263,6 +403,7 @@ TEST_CASE("a call in flight when the connection drops fails at once instead of h
     CHECK(std::string(error.what()) == "lost the connection to the broker at " + broker.endpoint());
   }
   CHECK(std::chrono::steady_clock::now() - started < 4s);
+  CHECK(broker.requests("slow") == 1);
   // The client reconnects by itself.
   CHECK(client.call("add", 2, 2) == json(4));
 }

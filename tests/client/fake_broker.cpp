@@ -7,6 +7,8 @@
 #include <deque>
 #include <future>
 #include <mutex>
+#include <optional>
+#include <set>
 #include <stdexcept>
 
 #include <zmq.hpp>
@@ -26,18 +28,15 @@ using Clock = std::chrono::steady_clock;
 class FakeBroker::Loop {
  public:
   Loop(std::string endpoint, std::string event_endpoint)
-      : endpoint_(std::move(endpoint)),
-        router_(context_, zmq::socket_type::router),
-        pub_(context_, zmq::socket_type::pub) {
-    apply_socket_limits(router_, SocketLimits{});
-    router_.bind(endpoint_);
+      : endpoint_(std::move(endpoint)), pub_(context_, zmq::socket_type::pub) {
+    start();
     apply_socket_limits(pub_, SocketLimits{});
     pub_.bind(event_endpoint);
     thread_ = std::thread([this] { run(); });
   }
 
   ~Loop() {
-    stop_ = true;
+    quit_ = true;
     wakeup_.notify();
     thread_.join();
   }
@@ -77,21 +76,31 @@ class FakeBroker::Loop {
   std::vector<std::string> held;
   std::chrono::milliseconds wait_cap{std::chrono::hours(1)};
   bool garbage = false;
+  std::set<std::string> answers_dropped;       // methods
+  std::map<std::string, rpc::Error> refusals;  // method -> the error it is answered with
 
-  void drop_connections() {
-    router_ = zmq::socket_t(context_, zmq::socket_type::router);
-    apply_socket_limits(router_, SocketLimits{});
-    // The old socket's port is released asynchronously.
+  void stop() {
+    router_.reset();
+    answers_dropped.clear();
+    for (auto& [id, task] : tasks_) task.waiters.clear();
+  }
+
+  void start() {
+    if (router_) return;
+    zmq::socket_t router(context_, zmq::socket_type::router);
+    apply_socket_limits(router, SocketLimits{});
+    // A closed socket's port is released asynchronously.
     auto deadline = Clock::now() + std::chrono::seconds(5);
     while (true) {
       try {
-        router_.bind(endpoint_);
-        return;
+        router.bind(endpoint_);
+        break;
       } catch (const zmq::error_t& error) {
         if (error.num() != EADDRINUSE || Clock::now() > deadline) throw;
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
       }
     }
+    router_.emplace(std::move(router));
   }
 
   std::vector<std::string> tasks_of(const std::string& function) {
@@ -151,13 +160,13 @@ class FakeBroker::Loop {
   };
 
   void run() {
-    while (!stop_) {
+    while (!quit_) {
       std::array<zmq::pollitem_t, 2> items{
-          {{router_.handle(), 0, ZMQ_POLLIN, 0}, {nullptr, wakeup_.fd(), ZMQ_POLLIN, 0}}};
+          {{nullptr, wakeup_.fd(), ZMQ_POLLIN, 0}, {router_ ? router_->handle() : nullptr, 0, ZMQ_POLLIN, 0}}};
       // Short, so that held task.wait calls are answered close to their deadline.
-      zmq::poll(items, std::chrono::milliseconds(5));
-      if (items[0].revents & ZMQ_POLLIN) receive();
-      if (items[1].revents & ZMQ_POLLIN) wakeup_.clear();
+      zmq::poll(items.data(), router_ ? 2 : 1, std::chrono::milliseconds(5));
+      if (items[0].revents & ZMQ_POLLIN) wakeup_.clear();
+      if (router_ && (items[1].revents & ZMQ_POLLIN)) receive();
       std::vector<std::function<void()>> actions;
       {
         std::lock_guard lock(mutex_);
@@ -172,10 +181,10 @@ class FakeBroker::Loop {
     zmq::message_t frame;
     for (int budget = 0; budget < 1000; ++budget) {
       Envelope frames;
-      if (!router_.recv(frame, zmq::recv_flags::dontwait)) return;
+      if (!router_->recv(frame, zmq::recv_flags::dontwait)) return;
       frames.push_back(frame.to_string());
       while (frame.more()) {
-        (void)router_.recv(frame, zmq::recv_flags::none);
+        (void)router_->recv(frame, zmq::recv_flags::none);
         frames.push_back(frame.to_string());
       }
       std::string body = std::move(frames.back());
@@ -209,15 +218,21 @@ class FakeBroker::Loop {
   }
 
   void send(const Envelope& envelope, const std::string& body) {
-    for (const auto& part : envelope) router_.send(zmq::buffer(part), zmq::send_flags::sndmore);
-    router_.send(zmq::buffer(body), zmq::send_flags::none);
+    for (const auto& part : envelope) router_->send(zmq::buffer(part), zmq::send_flags::sndmore);
+    router_->send(zmq::buffer(body), zmq::send_flags::none);
   }
 
-  void handle(const Envelope& envelope, const rpc::Request& request) {
+  void handle(const Envelope& from, const rpc::Request& request) {
     ++counts_[request.method];
     last_params_[request.method] = request.params;
+    // No peer has this routing id: the ROUTER drops what is sent to it.
+    const Envelope envelope = answers_dropped.contains(request.method) ? Envelope{"nowhere"} : from;
     const json& id = *request.id;
     try {
+      if (auto refusal = refusals.find(request.method); refusal != refusals.end()) throw RpcError(refusal->second);
+      if (request.method.find('.') == std::string::npos) {
+        return submit(envelope, id, {{"function", request.method}, {"params", request.params}, {"wait", true}});
+      }
       if (request.method == "task.submit") return submit(envelope, id, request.params);
       if (request.method == "task.wait") return wait(envelope, id, request.params);
       if (request.method == "task.get") return reply(envelope, rpc::encode_result(id, find(request.params).object));
@@ -244,6 +259,18 @@ class FakeBroker::Loop {
   void submit(const Envelope& envelope, const json& request_id, const json& params) {
     const json& object = params::object(params);
     std::string function = params::required_string(object, "function");
+    std::optional<std::string> key = params::optional_string(object, "idempotency_key");
+    const bool waits = params::boolean(object, "wait", false);
+    if (auto first = key ? keys_.find(*key) : keys_.end(); first != keys_.end()) {
+      Task& task = tasks_.at(first->second);
+      if (!waits) {
+        json answer = {{"id", first->second}, {"state", task.object["state"]}, {"duplicate", true}};
+        return reply(envelope, rpc::encode_result(request_id, answer));
+      }
+      task.waiters.push_back(Waiter{envelope, request_id, true});
+      if (is_final(task)) release(task);
+      return;
+    }
     if (params::boolean(object, "require_node", false) && !is_served(function)) {
       throw RpcError(rpc::kNoNode, "no node serves '" + function + "'");
     }
@@ -255,6 +282,10 @@ class FakeBroker::Loop {
                    {"params", object.value("params", json::array())},
                    {"state", "QUEUED"},
                    {"attempt", 0}};
+    for (const char* field : {"max_retries", "timeout_ms", "idempotency_key"}) {
+      if (object.contains(field)) task.object[field] = object[field];
+    }
+    if (key) keys_[*key] = id;
     if (auto body = served.find(function); body != served.end()) {
       task.object["attempt"] = 1;
       try {
@@ -268,7 +299,7 @@ class FakeBroker::Loop {
       task.object["attempt"] = 1;
       task.object["state"] = "RUNNING";
     }
-    if (params::boolean(object, "wait", false)) {
+    if (waits) {
       task.waiters.push_back(Waiter{envelope, request_id, true});
       if (is_final(task)) release(task);
       return;
@@ -349,15 +380,16 @@ class FakeBroker::Loop {
 
   const std::string endpoint_;
   zmq::context_t context_;
-  zmq::socket_t router_;
+  std::optional<zmq::socket_t> router_;  // empty while stopped
   zmq::socket_t pub_;
   std::thread thread_;
-  std::atomic<bool> stop_{false};
+  std::atomic<bool> quit_{false};
   zerotask::Wakeup wakeup_;
   std::mutex mutex_;
   std::vector<std::function<void()>> actions_;
   TaskIdGenerator ids_;
   std::map<std::string, Task> tasks_;
+  std::map<std::string, std::string> keys_;  // idempotency key -> task id
   std::vector<std::string> order_;
   std::map<std::string, int> counts_;
   std::map<std::string, json> last_params_;
@@ -387,8 +419,20 @@ void FakeBroker::send_garbage_before_answers() {
   loop_->sync([&] { loop_->garbage = true; });
 }
 
-void FakeBroker::drop_connections() {
-  loop_->sync([&] { loop_->drop_connections(); });
+void FakeBroker::drop_answers_to(const std::string& method) {
+  loop_->sync([&] { loop_->answers_dropped.insert(method); });
+}
+
+void FakeBroker::refuse(const std::string& method, rpc::Error error) {
+  loop_->sync([&] { loop_->refusals[method] = error; });
+}
+
+void FakeBroker::stop() {
+  loop_->sync([&] { loop_->stop(); });
+}
+
+void FakeBroker::start() {
+  loop_->sync([&] { loop_->start(); });
 }
 
 std::vector<std::string> FakeBroker::tasks_of(const std::string& function) {

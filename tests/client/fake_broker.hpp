@@ -5,6 +5,9 @@
 // served by one thread that owns both. Functions given to serve() run at once when
 // submitted; tasks of functions given to hold() stay RUNNING until the test calls
 // finish() or fail(); tasks of any other function stay QUEUED (no node serves it).
+// A request whose method has no dot is a direct call of that function. It honours
+// idempotency keys and keeps its tasks across stop() and start(), as a broker with
+// a durable store would.
 // Every public member function is thread-safe: it runs on the fake's thread and
 // returns when done.
 #pragma once
@@ -42,9 +45,17 @@ class FakeBroker {
   void cap_waits(std::chrono::milliseconds cap);
   // Sends unreadable and unmatched messages to a peer before each answer.
   void send_garbage_before_answers();
-  // Drops every connection by closing the ROUTER and binding a new one on the same
-  // endpoint; tasks are kept, as a broker with a durable store would.
-  void drop_connections();
+  // Handles requests of `method` but drops their answers, as a broker that dies
+  // after storing and before answering, until the next stop().
+  void drop_answers_to(const std::string& method);
+  // Answers every request of `method` with `error`, as a broker at one of its
+  // limits does.
+  void refuse(const std::string& method, rpc::Error error);
+  // stop() closes the request endpoint, as a broker that dies: connections drop and
+  // calls waiting for an answer are forgotten; tasks and keys are kept. start()
+  // binds it again.
+  void stop();
+  void start();
 
   // Ids of the tasks of `function`, in the order they were submitted.
   std::vector<std::string> tasks_of(const std::string& function);

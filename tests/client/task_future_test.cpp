@@ -245,20 +245,6 @@ TEST_CASE("attach follows a task submitted elsewhere" * doctest::timeout(30)) {
   }
 }
 
-TEST_CASE("long polls survive a dropped connection and are sent again" * doctest::timeout(30)) {
-  FakeBroker broker;
-  broker.hold("slow");
-  zerotask::Client client(broker.endpoint(), quick_options());
-
-  zerotask::TaskFuture future = client.submit("slow");
-  REQUIRE(wait_until([&] { return broker.requests("task.wait") == 1; }, 5s));
-  broker.drop_connections();
-  REQUIRE(wait_until([&] { return broker.requests("task.wait") == 2; }, 5s));
-  broker.finish(future.id(), "after");
-  REQUIRE(future.wait(5s));
-  CHECK(future.result() == "after");
-}
-
 TEST_CASE("closing the client fails pending futures, and using them later throws" * doctest::timeout(30)) {
   FakeBroker broker;
   broker.hold("slow");

@@ -8,6 +8,7 @@
 
 #include "system_fixture.hpp"
 #include "zerotask/client.hpp"
+#include "zerotask/endpoint.hpp"
 
 using namespace zerotask::testing;
 using namespace std::chrono_literals;
@@ -86,4 +87,52 @@ TEST_CASE("one client shared by several threads gets every result right" * docte
     REQUIRE(futures[static_cast<std::size_t>(i)].wait(20s));
     CHECK(futures[static_cast<std::size_t>(i)].result() == i + 1);
   }
+}
+
+TEST_CASE("tasks acknowledged by a broker on its SQLite store survive its SIGKILL and run after the restart" *
+          doctest::timeout(60)) {
+  TempDir dir;
+  const std::vector<std::string> durable = {"--store", dir.file("tasks.db")};
+  SystemFixture system;
+  system.start_broker(durable);
+  nlohmann::json tasks = nlohmann::json::array();
+  for (int i = 0; i < 200; ++i) tasks.push_back({{"function", "add"}, {"params", {i, 1}}});
+  auto submitted = system.peer->call("task.submit_many", {{"tasks", tasks}});
+  REQUIRE(submitted.contains("result"));
+  auto ids = submitted["result"]["ids"];
+  system.broker->signal(SIGKILL);
+  system.broker->wait(5s);
+  system.start_broker(durable);
+  CHECK(system.peer->call("broker.stats")["result"]["tasks"]["QUEUED"] == 200);
+  system.start_node("after-the-crash");
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    auto task = system.peer->call("task.wait", {{"id", ids[i]}, {"timeout_ms", 10000}}, 15s)["result"];
+    REQUIRE(task["state"] == "SUCCEEDED");
+    CHECK(task["result"] == static_cast<int>(i) + 1);
+  }
+}
+
+TEST_CASE("a subscriber that never reads its events does not stop the broker from serving" * doctest::timeout(90)) {
+  SystemFixture system;
+  system.start_broker();
+  system.start_node("busy", 2);
+  // A watcher of every task that never reads: its queue fills (3 events per task,
+  // past the broker's high-water mark of 100,000) and the broker drops its events
+  // rather than waiting for it.
+  zmq::socket_t stuck(system.context, zmq::socket_type::sub);
+  stuck.set(zmq::sockopt::rcvhwm, 10);
+  stuck.set(zmq::sockopt::subscribe, "");
+  stuck.connect(*zerotask::default_event_endpoint(system.endpoint));
+  constexpr int kBatches = 40;
+  for (int batch = 0; batch < kBatches; ++batch) {
+    nlohmann::json tasks = nlohmann::json::array();
+    for (int i = 0; i < 1000; ++i) tasks.push_back({{"function", "noop"}});
+    REQUIRE(system.peer->call("task.submit_many", {{"tasks", tasks}}).contains("result"));
+  }
+  bool drained = wait_until(
+      [&] { return system.peer->call("broker.stats")["result"]["tasks"]["SUCCEEDED"] == kBatches * 1000; }, 60s);
+  CHECK(drained);
+  long rss = resident_kib(system.broker->pid());
+  CHECK(rss > 0);
+  CHECK(rss < 200 * 1024);
 }

@@ -8,11 +8,13 @@ namespace zerotask::testing {
 SystemFixture::SystemFixture() : endpoint(free_tcp_endpoint()) {}
 
 void SystemFixture::start_broker(const std::vector<std::string>& extra_args) {
-  std::vector<std::string> args = {"--endpoint", endpoint, "--store", "memory", "--log-level", "warn"};
+  std::vector<std::string> args = {"--endpoint", endpoint, "--log-level", "warn"};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
-  if (std::find(args.begin(), args.end(), "--heartbeat-ms") == args.end()) {
-    args.insert(args.end(), {"--heartbeat-ms", "200"});
-  }
+  auto defaults = [&](const std::string& option, const std::string& value) {
+    if (std::find(args.begin(), args.end(), option) == args.end()) args.insert(args.end(), {option, value});
+  };
+  defaults("--heartbeat-ms", "200");
+  defaults("--store", "memory");
   broker = std::make_unique<ChildProcess>(bin_dir() + "/broker", args);
   peer = std::make_unique<RawPeer>(context, endpoint);
   bool up = wait_until([&] {

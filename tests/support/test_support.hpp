@@ -37,6 +37,9 @@ class TempDir {
   std::string path_;
 };
 
+// The resident memory of process `pid` in KiB (VmRSS), or -1 if it cannot be read.
+long resident_kib(pid_t pid);
+
 // A child process that is killed and reaped when the object goes away.
 class ChildProcess {
  public:

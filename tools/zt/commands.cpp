@@ -39,7 +39,7 @@ void print_json(std::ostream& out, const json& value) {
 
 [[noreturn]] void rethrow_not_found(const ProtocolError& error, const std::string& id) {
   if (error.code() == rpc::kNotFound) throw ProtocolError(rpc::kNotFound, "no task " + id, error.data());
-  throw error;
+  throw;
 }
 
 // A request about one task, with not_found worded for people.
@@ -100,6 +100,9 @@ json submit_params(const TaskArguments& task, json params) {
   submit["function"] = task.function;
   submit["params"] = std::move(params);
   if (task.require_node) submit["require_node"] = true;
+  if (task.max_retries) submit["max_retries"] = *task.max_retries;
+  if (task.task_timeout_ms) submit["timeout_ms"] = *task.task_timeout_ms;
+  if (!task.idempotency_key.empty()) submit["idempotency_key"] = task.idempotency_key;
   return submit;
 }
 
@@ -111,6 +114,9 @@ int run_call(const GlobalOptions& global, const TaskArguments& task, std::ostrea
   CallOptions options;
   options.timeout = request_timeout(global);
   options.require_node = task.require_node;
+  options.max_retries = task.max_retries;
+  if (task.task_timeout_ms) options.task_timeout = std::chrono::milliseconds(*task.task_timeout_ms);
+  options.idempotency_key = task.idempotency_key;
   json result = client.call_params(task.function, std::move(params), options);
   if (global.json) {
     print_json(out, result);
@@ -319,6 +325,8 @@ int run_guarded(const std::function<int()>& command, std::ostream& err) {
     return fail(kUnreachable, describe_error(error));
   } catch (const TimedOut& error) {
     return fail(kTimedOut, describe_error(error));
+  } catch (const BrokerBusy& error) {
+    return fail(kBusy, describe_error(error));
   } catch (const ProtocolError& error) {
     return fail(kRefused, describe_error(error));
   } catch (const UsageError& error) {

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <ostream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,9 @@ struct TaskArguments {
   std::vector<std::string> args;
   std::string params;  // --params; empty when not given
   bool require_node = false;
+  std::optional<int> max_retries;
+  std::optional<long> task_timeout_ms;
+  std::string idempotency_key;  // --key; empty: one the client makes
 };
 
 // `zt list`.

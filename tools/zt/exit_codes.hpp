@@ -10,6 +10,7 @@ enum ExitCode : int {
   kUnreachable = 3,  // the broker cannot be reached
   kTimedOut = 4,     // the wait or call ran past --timeout
   kRefused = 5,      // the broker refused the request: unknown task, invalid params, no node...
+  kBusy = 6,         // the broker is overloaded or cannot store; nothing was done, try again later
 };
 
 inline constexpr const char* kExitCodeHelp =
@@ -19,6 +20,7 @@ inline constexpr const char* kExitCodeHelp =
     "  2  usage error (unknown option, bad JSON in --params, bad task id)\n"
     "  3  the broker cannot be reached\n"
     "  4  timed out (--timeout, or the call's default deadline)\n"
-    "  5  the broker refused the request (unknown task, invalid params, no node...)";
+    "  5  the broker refused the request (unknown task, invalid params, no node...)\n"
+    "  6  the broker is busy (overloaded, or its store cannot write): nothing was done, try again later";
 
 }  // namespace zerotask::zt

@@ -38,6 +38,12 @@ void add_task_arguments(CLI::App& command, TaskArguments& task) {
                      "otherwise a string");
   command.add_option("--params", task.params, "All params as one JSON array or object, instead of ARGS");
   command.add_flag("--require-node", task.require_node, "Fail at once if no connected node serves FUNCTION");
+  command.add_option("--max-retries", task.max_retries, "Failed attempts to retry (default: the function's or broker's)")
+      ->check(CLI::Range(0, 100));
+  command.add_option("--task-timeout-ms", task.task_timeout_ms, "Fail an attempt that runs longer than this")
+      ->check(CLI::Range(1L, 86400000L));
+  command.add_option("--key", task.idempotency_key,
+                     "Idempotency key: a second submission with the same key follows the first task");
 }
 
 }  // namespace

@@ -22,7 +22,9 @@ class Error : public std::runtime_error {
   json data_;
 };
 
-// The task's function raised; data() holds {"type": ..., "task": ...}.
+// The task failed: its function raised (code kTaskFailed), its last attempt ran past
+// the task's timeout (kTimedOut), or its node was lost on its last attempt. data()
+// holds {"type": ..., "task": ...}.
 class TaskFailed : public Error {
  public:
   using Error::Error;
@@ -41,17 +43,28 @@ class Cancelled : public Error {
   using Error::Error;
 };
 
-// The broker refused the request: invalid params, not found, no node, overloaded...
+// The broker refused the request: invalid params, not found, no node...
 class ProtocolError : public Error {
  public:
   using Error::Error;
+};
+
+// The broker could not take the request for now and did nothing: one of its limits
+// was reached (code kOverloaded; data() is {"limit": ..., "value": ...}) or its store
+// cannot write (kStoreUnavailable). The same request may succeed later; a submission
+// sent again with the same idempotency key never makes a second task.
+class BrokerBusy : public ProtocolError {
+ public:
+  using ProtocolError::ProtocolError;
 };
 
 // Code of the errors that are not an answer from the broker (BrokerUnreachable):
 // no JSON-RPC code applies to them.
 inline constexpr int kNoProtocolCode = 0;
 
-// No connection to the broker could be made (or kept) within the connect timeout, or
+// No connection to the broker within the connect timeout (when a connection is lost,
+// the requests in flight wait that long for the broker to come back); a direct call
+// in flight when the connection dropped (sending it again could run it twice); or
 // the Client was closed while the request was in flight ("client closed"). Its
 // code() is kNoProtocolCode.
 class BrokerUnreachable : public Error {
