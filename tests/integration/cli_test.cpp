@@ -115,3 +115,32 @@ TEST_CASE("every executable answers -h and --version" * doctest::timeout(60)) {
     CHECK(contains(version.output, "0.1.0"));
   }
 }
+
+TEST_CASE("zt retry queues a failed task again, which then runs on a node" * doctest::timeout(60)) {
+  SystemFixture system;
+  system.start_broker();
+  system.start_node("n1");
+  auto submitted = system.zt({"submit", "fail", "\"boom\"", "--max-retries", "0"});
+  REQUIRE(submitted.exit_code == 0);
+  std::string id = first_line(submitted.output);
+  CHECK(system.zt({"wait", id}).exit_code == 1);
+  auto dead = system.zt({"list", "--state", "FAILED", "--json"});
+  CHECK(contains(dead.output, id));
+  auto retried = system.zt({"retry", id});
+  CHECK(retried.exit_code == 0);
+  auto again = system.zt({"wait", id, "--json"});
+  CHECK(again.exit_code == 1);
+  CHECK(contains(again.output, "boom"));
+  auto task = system.peer->call("task.get", {{"id", id}})["result"];
+  CHECK(task["attempt"] == 2);
+  CHECK(system.zt({"retry", "0000000000000001"}).exit_code == 5);
+}
+
+TEST_CASE("zt exits 6 when the broker is overloaded" * doctest::timeout(60)) {
+  SystemFixture system;
+  system.start_broker({"--max-queued", "1"});
+  CHECK(system.zt({"submit", "nobody-serves-this"}).exit_code == 0);
+  auto refused = system.zt({"submit", "nobody-serves-this"});
+  CHECK(refused.exit_code == 6);
+  CHECK(contains(refused.output, "--max-queued"));
+}
