@@ -14,8 +14,6 @@ namespace {
 constexpr std::size_t kMaxSubmitMany = 10000;
 constexpr std::size_t kMaxBatch = 10000;
 constexpr std::int64_t kMaxWaitMs = 3600 * 1000;
-constexpr std::int64_t kMaxRetries = 100;
-constexpr std::int64_t kMaxTaskTimeoutMs = 24LL * 3600 * 1000;
 constexpr std::array<std::string_view, 4> kBuiltinBrokerMethods = {"broker.ping", "broker.stats",
                                                                    "broker.functions", "broker.nodes"};
 

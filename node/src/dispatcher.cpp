@@ -13,7 +13,6 @@
 namespace zerotask::node_impl {
 namespace {
 
-
 std::string demangle(const std::type_info* type) {
   if (type == nullptr) return "unknown";
   int status = 0;
@@ -28,24 +27,30 @@ Outcome failure(std::string message, std::string type) {
 
 }  // namespace
 
-void Dispatcher::add(std::string name, TaskFunction function) {
+void Dispatcher::add(std::string name, TaskFunction function, FunctionOptions options) {
   if (name.empty() || name.size() > kMaxNameBytes) {
     throw std::invalid_argument("a function name must be 1 to 128 bytes: '" + name + "'");
   }
   if (!function) throw std::invalid_argument("function '" + name + "' is empty");
-  functions_.insert_or_assign(std::move(name), std::move(function));
+  if (options.max_retries && (*options.max_retries < 0 || *options.max_retries > kMaxRetries)) {
+    throw std::invalid_argument("max_retries of function '" + name + "' must be 0 to 100");
+  }
+  if (options.timeout && (options.timeout->count() < 1 || *options.timeout > kMaxTimeout)) {
+    throw std::invalid_argument("the timeout of function '" + name + "' must be 1 to 86400000 ms");
+  }
+  functions_.insert_or_assign(std::move(name), Registered{std::move(function), options});
 }
 
 const TaskFunction* Dispatcher::find(std::string_view name) const {
   auto it = functions_.find(name);
-  return it == functions_.end() ? nullptr : &it->second;
+  return it == functions_.end() ? nullptr : &it->second.function;
 }
 
-std::vector<std::string> Dispatcher::names() const {
-  std::vector<std::string> names;
-  names.reserve(functions_.size());
-  for (const auto& [name, function] : functions_) names.push_back(name);
-  return names;
+std::vector<FunctionEntry> Dispatcher::functions() const {
+  std::vector<FunctionEntry> entries;
+  entries.reserve(functions_.size());
+  for (const auto& [name, registered] : functions_) entries.push_back(FunctionEntry{name, registered.options});
+  return entries;
 }
 
 Outcome call_function(const TaskFunction& function, const json& params, TaskContext& context) {
@@ -61,6 +66,11 @@ Outcome call_function(const TaskFunction& function, const json& params, TaskCont
 
 rpc::Error unknown_function(std::string_view name) {
   return rpc::Error{rpc::kUnknownFunction, "this node has no function '" + std::string(name) + "'", nullptr};
+}
+
+rpc::Error timed_out(std::chrono::milliseconds timeout) {
+  return rpc::Error{rpc::kTimedOut, "task timed out after " + std::to_string(timeout.count()) + " ms",
+                    json{{"type", "zerotask::TimedOut"}}};
 }
 
 }  // namespace zerotask::node_impl

@@ -128,20 +128,26 @@ json noop(const json&, TaskContext&) {
 
 const std::vector<ExampleFunction>& example_functions() {
   static const std::vector<ExampleFunction> functions = {
-      {"add", "[a, b] -> a + b (integers stay integers)", add},
-      {"count", "[n] or [n, ms_per_step=100] -> n, reporting progress {current, total} at each step", count},
-      {"echo", "any -> the params as given (a one-element array gives its element)", echo},
-      {"fail", "[message] -> fails with std::runtime_error(message)", fail},
-      {"multiply", "[a, b] -> a * b", multiply},
-      {"noop", "any -> null, at once", noop},
-      {"sleep", "[ms] -> null after ms milliseconds", sleep},
-      {"subtract", "[a, b] -> a - b", subtract},
+      {"add", "[a, b] -> a + b (integers stay integers)", add, {}},
+      {"count", "[n] or [n, ms_per_step=100] -> n, reporting progress {current, total} at each step", count, {}},
+      {"echo", "any -> the params as given (a one-element array gives its element)", echo, {}},
+      // fail always fails: retrying it would only delay its error.
+      {"fail",
+       "[message] -> fails with std::runtime_error(message)",
+       fail,
+       {.max_retries = 0, .timeout = std::nullopt}},
+      {"multiply", "[a, b] -> a * b", multiply, {}},
+      {"noop", "any -> null, at once", noop, {}},
+      {"sleep", "[ms] -> null after ms milliseconds", sleep, {}},
+      {"subtract", "[a, b] -> a - b", subtract, {}},
   };
   return functions;
 }
 
 void register_example_functions(Node& node) {
-  for (const auto& example : example_functions()) node.register_function(std::string(example.name), example.function);
+  for (const auto& example : example_functions()) {
+    node.register_function(std::string(example.name), example.function, example.options);
+  }
 }
 
 }  // namespace zerotask::examples

@@ -1,5 +1,6 @@
 // The example functions the `node` executable serves (add, subtract, multiply,
-// echo, sleep, fail, count, noop), with the one-line usage its -h prints.
+// echo, sleep, fail, count, noop), with the one-line usage its -h prints and the
+// defaults they are registered with.
 //
 // Each is an ordinary TaskFunction: bad params throw std::invalid_argument with a
 // message naming what was expected, which the node reports as task_failed. The
@@ -17,6 +18,7 @@ struct ExampleFunction {
   std::string_view name;
   std::string_view usage;  // params -> result
   TaskFunction function;
+  FunctionOptions options;
 };
 
 // Sorted by name.

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <charconv>
-#include <limits>
 #include <utility>
 
 namespace zerotask::node_impl {
@@ -80,10 +79,26 @@ void append_done_entry(std::string& out, const TaskResult& entry, const DoneLimi
 
 }  // namespace
 
-std::string encode_hello(std::int64_t request_id, std::string_view node, const std::vector<std::string>& functions,
-                         unsigned slots) {
-  return rpc::encode_request(request_id, "node.hello",
-                             json{{"node", node}, {"functions", functions}, {"slots", slots}});
+std::string encode_hello(std::int64_t request_id, std::string_view node, std::span<const FunctionEntry> functions,
+                         unsigned slots, std::span<const LeaseToken> running) {
+  json entries = json::array();
+  for (const auto& function : functions) {
+    const auto& options = function.options;
+    if (!options.max_retries && !options.timeout) {
+      entries.push_back(function.name);
+      continue;
+    }
+    json entry{{"name", function.name}};
+    if (options.max_retries) entry["max_retries"] = *options.max_retries;
+    if (options.timeout) entry["timeout_ms"] = options.timeout->count();
+    entries.push_back(std::move(entry));
+  }
+  json params{{"node", node}, {"functions", std::move(entries)}, {"slots", slots}};
+  if (!running.empty()) {
+    json& tokens = params["running"] = json::array();
+    for (const auto& token : running) tokens.push_back(json{{"id", token.id}, {"attempt", token.attempt}});
+  }
+  return rpc::encode_request(request_id, "node.hello", params);
 }
 
 std::string encode_heartbeat(std::int64_t request_id) {
@@ -178,17 +193,20 @@ std::optional<IncomingTask> read_task(json& entry) {
   auto attempt = entry.find("attempt");
   if (id == entry.end() || !id->is_string()) return std::nullopt;
   if (function == entry.end() || !function->is_string()) return std::nullopt;
-  if (attempt == entry.end() || !attempt->is_number_integer()) return std::nullopt;
-  if (attempt->is_number_unsigned() ? attempt->get<std::uint64_t>() > std::numeric_limits<int>::max()
-                                    : (attempt->get<std::int64_t>() < std::numeric_limits<int>::min() ||
-                                       attempt->get<std::int64_t>() > std::numeric_limits<int>::max())) {
-    return std::nullopt;
+  if (attempt == entry.end() || !rpc::fits_int(*attempt)) return std::nullopt;
+  std::chrono::milliseconds timeout{0};
+  if (auto timeout_ms = entry.find("timeout_ms"); timeout_ms != entry.end()) {
+    // An unsigned number above INT64_MAX reads as negative: refused with the rest.
+    if (!timeout_ms->is_number_integer()) return std::nullopt;
+    timeout = std::chrono::milliseconds(timeout_ms->get<std::int64_t>());
+    if (timeout.count() < 1 || timeout > kMaxTimeout) return std::nullopt;
   }
   IncomingTask task;
   task.id = std::move(id->get_ref<std::string&>());
   task.function = std::move(function->get_ref<std::string&>());
   task.attempt = attempt->get<int>();
   if (auto params = entry.find("params"); params != entry.end()) task.params = std::move(*params);
+  task.timeout = timeout;
   return task;
 }
 

@@ -5,6 +5,7 @@
 // No sockets here; every function is thread-safe.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -14,8 +15,13 @@
 #include <vector>
 
 #include "zerotask/json_rpc.hpp"
+#include "zerotask/limits.hpp"
+#include "zerotask/node.hpp"
 
 namespace zerotask::node_impl {
+
+// The protocol's upper bound of a task's timeout (zerotask/limits.hpp), as a duration.
+constexpr std::chrono::milliseconds kMaxTimeout{kMaxTaskTimeoutMs};
 
 // What one call of a function produced: its result, or the error to report instead.
 struct Outcome {
@@ -28,9 +34,20 @@ struct TaskResult {
   std::string id;
   int attempt = 0;
   Outcome outcome;
-  // Not on the wire: how many times the node had rejoined the broker when it accepted
-  // the task (NodeLoop tells the tasks of an earlier connection from the current ones).
-  std::uint64_t generation = 0;
+  // Not on the wire: the task's ticket in NodeLoop's RunningTasks.
+  std::size_t ticket = 0;
+};
+
+// A task's lease token: its id and attempt.
+struct LeaseToken {
+  std::string id;
+  int attempt = 0;
+};
+
+// One entry of node.hello's "functions".
+struct FunctionEntry {
+  std::string name;
+  FunctionOptions options;
 };
 
 // The params of one node.progress.
@@ -46,6 +63,7 @@ struct IncomingTask {
   std::string function;
   int attempt = 0;
   json params;
+  std::chrono::milliseconds timeout{0};  // 0: none
 };
 
 // What a node.done may carry, from the broker's limits (its node.hello result).
@@ -64,8 +82,10 @@ struct DoneMessage {
   std::size_t results = 0;
 };
 
-std::string encode_hello(std::int64_t request_id, std::string_view node, const std::vector<std::string>& functions,
-                         unsigned slots);
+// A function without options is listed by its name alone; `running` is left out
+// when empty.
+std::string encode_hello(std::int64_t request_id, std::string_view node, std::span<const FunctionEntry> functions,
+                         unsigned slots, std::span<const LeaseToken> running);
 std::string encode_heartbeat(std::int64_t request_id);
 std::string encode_pull(unsigned slots);
 std::string encode_bye();
@@ -84,7 +104,8 @@ bool depth_exceeds(const json& value, std::size_t max_depth);
 // The "tasks" array of node.run params, or nullptr when the params have none.
 json* run_tasks(json& params);
 // Reads one entry of that array, moving its strings and params out of `entry`.
-// nullopt when the entry lacks a string id, a string function or an int attempt.
+// nullopt when the entry lacks a string id, a string function or an int attempt, or
+// has a timeout_ms that is not an integer from 1 to 86,400,000.
 std::optional<IncomingTask> read_task(json& entry);
 
 }  // namespace zerotask::node_impl

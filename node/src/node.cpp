@@ -80,16 +80,18 @@ Node::Node(NodeConfig config) : impl_(std::make_unique<Impl>(std::move(config)))
 
 Node::~Node() = default;
 
-void Node::register_function(std::string name, TaskFunction function) {
+void Node::register_function(std::string name, TaskFunction function, FunctionOptions options) {
   if (impl_->started_.load()) throw std::logic_error("register_function() after run()");
-  impl_->dispatcher_.add(std::move(name), std::move(function));
+  impl_->dispatcher_.add(std::move(name), std::move(function), options);
 }
 
-void Node::register_function(std::string name, std::function<json(const json& params)> function) {
+void Node::register_function(std::string name, std::function<json(const json& params)> function,
+                             FunctionOptions options) {
   if (!function) throw std::invalid_argument("function '" + name + "' is empty");
   register_function(std::move(name), TaskFunction([function = std::move(function)](const json& params, TaskContext&) {
                       return function(params);
-                    }));
+                    }),
+                    options);
 }
 
 void Node::run() {

@@ -51,7 +51,7 @@ NodeLoop::NodeLoop(const NodeConfig& config, const Dispatcher& dispatcher, zmq::
       outbox_(outbox),
       pool_(pool),
       stop_requested_(stop_requested),
-      functions_(dispatcher.names()),
+      functions_(dispatcher.functions()),
       interval_(config.heartbeat_interval),
       dealer_options_(dealer),
       broker_max_depth_(kDefaultBrokerDepth),
@@ -96,22 +96,20 @@ void NodeLoop::say_hello() {
   broker_max_depth_ = kDefaultBrokerDepth;
   broker_max_message_bytes_ = kDefaultBrokerMessageBytes;
   announced_slots_ = free_slots();
-  send(encode_hello(hello_id_, config_.name, functions_, announced_slots_));
+  send(encode_hello(hello_id_, config_.name, functions_, announced_slots_, running_.tokens()));
 }
 
 void NodeLoop::rejoin(std::string_view reason, bool fresh_connection) {
   log_warn(std::string(reason) + (fresh_connection ? "; reconnecting" : "; saying hello again"));
   // The broker has put back (or, after a restart, never had) every task it gave this
   // node: the ones no worker has started are dropped, the running ones still report.
-  std::size_t dropped = pool_.discard_queued();
-  in_flight_ -= dropped;
-  outstanding_ -= dropped;
+  discard_queued();
   // With nothing queued any more, what remains in flight after this take is exactly
   // what the workers are running: at most one task each. Their results are sent
-  // after the hello below.
+  // after the hello below, which lists them.
   collect_outbox();
   ++generation_;
-  old_running_ = std::min<std::size_t>(in_flight_, config_.threads);
+  old_running_ = std::min<std::size_t>(running_.size(), config_.threads);
   if (fresh_connection) {
     // Whatever the old connection still queues (hellos, heartbeats) is stale.
     dealer_.set(zmq::sockopt::linger, 0);
@@ -126,20 +124,25 @@ void NodeLoop::rejoin(std::string_view reason, bool fresh_connection) {
 void NodeLoop::begin_shutdown(Clock::time_point now) {
   phase_ = Phase::Draining;
   // Tasks not started yet go back to the queue when the broker gets node.bye.
-  std::size_t dropped = pool_.discard_queued();
-  in_flight_ -= dropped;
-  outstanding_ -= dropped;
+  discard_queued();
   send(encode_pull(0));
   grace_deadline_ = now + config_.shutdown_grace;
   log(LogLevel::Info, "node",
       "stopping: waiting up to " + std::to_string(config_.shutdown_grace.count()) + " ms for " +
-          std::to_string(in_flight_) + " running task(s)");
+          std::to_string(running_.size()) + " running task(s)");
+}
+
+void NodeLoop::discard_queued() {
+  pool_.discard_queued(jobs_);
+  for (const auto& job : jobs_) running_.remove(job.ticket);
+  outstanding_ -= jobs_.size();
+  jobs_.clear();
 }
 
 void NodeLoop::finish() {
   flush_outbox();
-  if (in_flight_ > 0) {
-    log_warn(std::to_string(in_flight_) +
+  if (running_.size() > 0) {
+    log_warn(std::to_string(running_.size()) +
              " task(s) still running after the grace period: firing their stop tokens; the broker requeues them");
     pool_.request_stop();
   }
@@ -285,17 +288,16 @@ void NodeLoop::handle_run(json& params) {
       log_warn("ignored a malformed task in node.run");
       continue;
     }
+    auto ticket = running_.add(task->id, task->attempt, generation_);
     const TaskFunction* function = dispatcher_.find(task->function);
     if (function == nullptr) {
-      ++in_flight_;
       ++outstanding_;
-      outbox_.push_result(TaskResult{std::move(task->id), task->attempt,
-                                     Outcome{nullptr, unknown_function(task->function)}, generation_});
+      outbox_.push_result(
+          TaskResult{std::move(task->id), task->attempt, Outcome{nullptr, unknown_function(task->function)}, ticket});
       continue;
     }
-    jobs_.push_back(Job{std::move(task->id), task->attempt, function, std::move(task->params), generation_});
+    jobs_.push_back(Job{std::move(task->id), task->attempt, function, std::move(task->params), task->timeout, ticket});
   }
-  in_flight_ += jobs_.size();
   outstanding_ += jobs_.size();
   pool_.submit(jobs_);
   jobs_.clear();
@@ -375,10 +377,9 @@ void NodeLoop::collect_outbox() {
   outbox_.take(batch_);
   if (!batch_.progress.empty()) send_progress();
   if (!batch_.results.empty()) {
-    in_flight_ -= batch_.results.size();
     for (const auto& result : batch_.results) {
       // A task from before the last rejoin has freed its worker.
-      if (result.generation != generation_ && old_running_ > 0) --old_running_;
+      if (running_.remove(result.ticket) != generation_ && old_running_ > 0) --old_running_;
     }
     encode_done(batch_.results, done_limits(), unsent_done_);
   }

@@ -13,7 +13,8 @@
 // Results are never dropped on the node's side: a node.done the DEALER cannot take
 // (it would block) waits and goes out on a later turn. Tasks still running from
 // before a rejoin keep their workers busy: the hello after it offers only the free
-// ones, and node.pull gives each back as its task finishes.
+// ones and lists those tasks (so that the broker renews their leases), and node.pull
+// gives each worker back as its task finishes.
 //
 // Everything here runs on the thread that calls run(); the only thing other threads
 // touch is the stop flag (and the Wakeup that goes with it).
@@ -32,6 +33,7 @@
 
 #include "dispatcher.hpp"
 #include "outbox.hpp"
+#include "running_tasks.hpp"
 #include "worker_pool.hpp"
 #include "zerotask/node.hpp"
 #include "zerotask/socket_options.hpp"
@@ -78,12 +80,15 @@ class NodeLoop {
 
   void open_dealer(Clock::time_point now);
   void open_subscriber();
-  // Offers the workers not busy with tasks from before the last rejoin.
+  // Offers the workers not busy with tasks from before the last rejoin, and lists
+  // the tasks still running.
   void say_hello();
   // Drops the queued jobs (the broker has requeued them), counts the running ones as
   // old, and says hello again, on a new DEALER (a new routing identity) when
   // `fresh_connection`.
   void rejoin(std::string_view reason, bool fresh_connection);
+  // Forgets the jobs no worker has started.
+  void discard_queued();
   void begin_shutdown(Clock::time_point now);
   void finish();
 
@@ -123,7 +128,7 @@ class NodeLoop {
   Outbox& outbox_;
   WorkerPool& pool_;
   const std::atomic<bool>& stop_requested_;
-  const std::vector<std::string> functions_;
+  const std::vector<FunctionEntry> functions_;
 
   zmq::socket_t dealer_;
   zmq::socket_t subscriber_;
@@ -141,7 +146,7 @@ class NodeLoop {
   std::size_t broker_max_message_bytes_;
 
   // Tasks accepted whose results have not been taken from the outbox yet.
-  std::size_t in_flight_ = 0;
+  RunningTasks running_;
   // Tasks accepted whose results have not been sent yet (in flight or unsent).
   std::size_t outstanding_ = 0;
   // node.done messages the DEALER has not taken yet, oldest first.

@@ -68,12 +68,11 @@ void WorkerPool::submit(std::span<Job> jobs) {
   }
 }
 
-std::size_t WorkerPool::discard_queued() {
+void WorkerPool::discard_queued(std::vector<Job>& dropped) {
   std::lock_guard lock(mutex_);
-  std::size_t dropped = queue_.size() - head_;
+  std::move(queue_.begin() + static_cast<std::ptrdiff_t>(head_), queue_.end(), std::back_inserter(dropped));
   queue_.clear();
   head_ = 0;
-  return dropped;
 }
 
 bool WorkerPool::pop(Job& job) {
@@ -91,12 +90,27 @@ bool WorkerPool::pop(Job& job) {
 void WorkerPool::work() {
   Job job;
   while (pop(job)) {
-    WorkerContext context(job, outbox_, stop_source_.get_token());
-    Outcome outcome = call_function(*job.function, job.params, context);
-    outbox_.push_result(TaskResult{std::move(job.id), job.attempt, std::move(outcome), job.generation});
+    Outcome outcome = job.timeout.count() > 0 ? run_timed(job) : call(job, stop_source_.get_token());
+    outbox_.push_result(TaskResult{std::move(job.id), job.attempt, std::move(outcome), job.ticket});
     // Frees the params now rather than when the next job overwrites them.
     job.params = nullptr;
   }
+}
+
+Outcome WorkerPool::call(const Job& job, std::stop_token token) {
+  WorkerContext context(job, outbox_, std::move(token));
+  return call_function(*job.function, job.params, context);
+}
+
+Outcome WorkerPool::run_timed(const Job& job) {
+  std::stop_source stop;
+  std::stop_callback pool_stop(stop_source_.get_token(), [&stop] { stop.request_stop(); });
+  auto deadline = TaskTimer::Clock::now() + job.timeout;
+  auto timer = timer_.arm(deadline, stop);
+  Outcome outcome = call(job, stop.get_token());
+  timer_.disarm(timer);
+  if (TaskTimer::Clock::now() >= deadline) return Outcome{nullptr, timed_out(job.timeout)};
+  return outcome;
 }
 
 }  // namespace zerotask::node_impl

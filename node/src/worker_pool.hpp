@@ -4,15 +4,20 @@
 // worker runs one job at a time through call_function() and pushes its result (and any
 // progress the function reports) to the Outbox. Workers never touch a socket.
 //
+// A job with a timeout gets a stop source of its own, which the pool's TaskTimer
+// fires at its deadline (and the pool's stop fires too); its result is replaced by
+// the timed_out error when the function returns past the deadline. Jobs without a
+// timeout share the pool's stop token and never reach the timer.
+//
 // submit(), discard_queued() and request_stop() belong to the I/O thread (they are
 // thread-safe, but the node's bookkeeping of what is outstanding assumes one
 // caller). The destructor drops queued jobs, fires the stop token and joins: it
 // returns when every running function has returned.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
-#include <cstdint>
 #include <mutex>
 #include <span>
 #include <stop_token>
@@ -21,6 +26,7 @@
 #include <vector>
 
 #include "outbox.hpp"
+#include "task_timer.hpp"
 #include "zerotask/node.hpp"
 
 namespace zerotask::node_impl {
@@ -31,7 +37,8 @@ struct Job {
   int attempt = 0;
   const TaskFunction* function = nullptr;
   json params;
-  std::uint64_t generation = 0;  // copied to the TaskResult
+  std::chrono::milliseconds timeout{0};  // from the start of the call; 0: none
+  std::size_t ticket = 0;                // copied to the TaskResult
 };
 
 class WorkerPool {
@@ -43,8 +50,8 @@ class WorkerPool {
 
   // Queues the jobs (moving them out of `jobs`) and wakes as many workers.
   void submit(std::span<Job> jobs);
-  // Drops the jobs no worker has started; returns how many were dropped.
-  std::size_t discard_queued();
+  // Moves the jobs no worker has started to the end of `dropped`.
+  void discard_queued(std::vector<Job>& dropped);
   // Fires the stop token every function sees (TaskContext::stop_token()).
   void request_stop() { stop_source_.request_stop(); }
 
@@ -53,9 +60,12 @@ class WorkerPool {
  private:
   void work();
   bool pop(Job& job);
+  Outcome call(const Job& job, std::stop_token token);
+  Outcome run_timed(const Job& job);
 
   Outbox& outbox_;
   std::stop_source stop_source_;
+  TaskTimer timer_;
   std::mutex mutex_;
   std::condition_variable ready_;
   // A vector consumed from head_, so a steady stream of jobs reuses its capacity

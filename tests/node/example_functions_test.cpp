@@ -37,6 +37,18 @@ TEST_CASE("the example functions are add, count, echo, fail, multiply, noop, sle
   CHECK(names == "add count echo fail multiply noop sleep subtract ");
 }
 
+TEST_CASE("fail is registered with no retries and the other example functions with no options" * doctest::timeout(30)) {
+  for (const auto& example : examples::example_functions()) {
+    CAPTURE(example.name);
+    CHECK_FALSE(example.options.timeout);
+    if (example.name == "fail") {
+      CHECK(example.options.max_retries == 0);
+    } else {
+      CHECK_FALSE(example.options.max_retries);
+    }
+  }
+}
+
 TEST_CASE("add keeps integers integers and gives a double when either number is one" * doctest::timeout(30)) {
   json sum = call("add", {5, 6});
   CHECK(sum.is_number_integer());

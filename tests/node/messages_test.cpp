@@ -1,6 +1,8 @@
 // The node's messages: what they look like on the wire, and reading node.run.
 #include <doctest/doctest.h>
 
+#include <chrono>
+#include <cstdint>
 #include <set>
 #include <string>
 #include <vector>
@@ -161,7 +163,8 @@ TEST_CASE("no results make no node.done" * doctest::timeout(30)) {
 }
 
 TEST_CASE("hello, heartbeat, pull, progress and bye look as the protocol says" * doctest::timeout(30)) {
-  CHECK(json::parse(encode_hello(7, "n1", {"add", "echo"}, 4)) ==
+  std::vector<FunctionEntry> functions{{"add", {}}, {"echo", {}}};
+  CHECK(json::parse(encode_hello(7, "n1", functions, 4, {})) ==
         json{{"jsonrpc", "2.0"},
              {"id", 7},
              {"method", "node.hello"},
@@ -176,6 +179,28 @@ TEST_CASE("hello, heartbeat, pull, progress and bye look as the protocol says" *
   CHECK(json::parse(encode_progress(ProgressReport{"a\"b", 1, std::string("\xff")})).at("params").at("id") == "a\"b");
 }
 
+TEST_CASE("hello lists a function with options as an object of the options set, and the running tasks" *
+          doctest::timeout(30)) {
+  std::vector<FunctionEntry> functions(4);
+  functions[0].name = "add";
+  functions[1].name = "fail";
+  functions[1].options.max_retries = 0;
+  functions[2].name = "slow";
+  functions[2].options.timeout = std::chrono::milliseconds(5000);
+  functions[3].name = "both";
+  functions[3].options.max_retries = 2;
+  functions[3].options.timeout = std::chrono::milliseconds(1);
+  std::vector<LeaseToken> running{{"0000000000000001", 3}, {"0000000000000002", 1}};
+  json params = json::parse(encode_hello(1, "n1", functions, 0, running)).at("params");
+  CHECK(params.at("functions") == json::array({"add",
+                                               {{"name", "fail"}, {"max_retries", 0}},
+                                               {{"name", "slow"}, {"timeout_ms", 5000}},
+                                               {{"name", "both"}, {"max_retries", 2}, {"timeout_ms", 1}}}));
+  CHECK(params.at("running") ==
+        json::array({{{"id", "0000000000000001"}, {"attempt", 3}}, {{"id", "0000000000000002"}, {"attempt", 1}}}));
+  CHECK(params.at("slots") == 0);
+}
+
 TEST_CASE("a node.run task is read by moving its fields out" * doctest::timeout(30)) {
   json params = {{"tasks", {{{"id", "0000000000000001"}, {"function", "add"}, {"params", {5, 6}}, {"attempt", 2}}}}};
   json* tasks = run_tasks(params);
@@ -186,19 +211,37 @@ TEST_CASE("a node.run task is read by moving its fields out" * doctest::timeout(
   CHECK(task->function == "add");
   CHECK(task->attempt == 2);
   CHECK(task->params == json{5, 6});
+  CHECK(task->timeout.count() == 0);
   json without_params = {{"id", "x"}, {"function", "noop"}, {"attempt", 1}};
   auto bare = read_task(without_params);
   REQUIRE(bare);
   CHECK(bare->params.is_null());
 }
 
-TEST_CASE("a node.run task without a string id, a string function or an int attempt is refused" *
-          doctest::timeout(30)) {
+TEST_CASE("a node.run task's timeout_ms is read, from 1 to 86400000" * doctest::timeout(30)) {
+  for (std::int64_t ms : {1LL, 2500LL, 86400000LL}) {
+    json entry = {{"id", "x"}, {"function", "sleep"}, {"attempt", 1}, {"timeout_ms", ms}};
+    auto task = read_task(entry);
+    REQUIRE(task);
+    CHECK(task->timeout == std::chrono::milliseconds(ms));
+  }
+}
+
+TEST_CASE(
+    "a node.run task without a string id, a string function or an int attempt, or with a bad timeout_ms, "
+    "is refused" *
+    doctest::timeout(30)) {
   for (json entry : {json(7), json{{"function", "add"}, {"attempt", 1}},
                      json{{"id", 1}, {"function", "add"}, {"attempt", 1}}, json{{"id", "x"}, {"attempt", 1}},
                      json{{"id", "x"}, {"function", "add"}}, json{{"id", "x"}, {"function", "add"}, {"attempt", "1"}},
                      json{{"id", "x"}, {"function", "add"}, {"attempt", 1.5}},
-                     json{{"id", "x"}, {"function", "add"}, {"attempt", 1LL << 40}}}) {
+                     json{{"id", "x"}, {"function", "add"}, {"attempt", 1LL << 40}},
+                     json{{"id", "x"}, {"function", "add"}, {"attempt", 1}, {"timeout_ms", 0}},
+                     json{{"id", "x"}, {"function", "add"}, {"attempt", 1}, {"timeout_ms", -5}},
+                     json{{"id", "x"}, {"function", "add"}, {"attempt", 1}, {"timeout_ms", 86400001}},
+                     json{{"id", "x"}, {"function", "add"}, {"attempt", 1}, {"timeout_ms", 1.5}},
+                     json{{"id", "x"}, {"function", "add"}, {"attempt", 1}, {"timeout_ms", "10"}},
+                     json{{"id", "x"}, {"function", "add"}, {"attempt", 1}, {"timeout_ms", UINT64_MAX}}}) {
     CAPTURE(entry);
     CHECK_FALSE(read_task(entry));
   }

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -50,6 +51,39 @@ TEST_CASE("a node says hello with its name, its sorted functions and one slot pe
   CHECK(hello->params() == json{{"node", "test-node"}, {"functions", {"add", "echo"}}, {"slots", 3}});
 }
 
+TEST_CASE("a node's hello lists a function registered with options as an object of the options set" *
+          doctest::timeout(30)) {
+  FakeBroker broker;
+  RunningNode running(node_config(broker), [](Node& node) {
+    with_add(node);
+    FunctionOptions no_retries;
+    no_retries.max_retries = 0;
+    node.register_function("fail", add_numbers, no_retries);
+    FunctionOptions both;
+    both.max_retries = 5;
+    both.timeout = 2500ms;
+    node.register_function("slow", add_numbers, both);
+  });
+  auto hello = broker.expect("node.hello");
+  REQUIRE(hello);
+  CHECK(hello->params().at("functions") == json::array({"add",
+                                                        {{"name", "fail"}, {"max_retries", 0}},
+                                                        {{"name", "slow"}, {"max_retries", 5}, {"timeout_ms", 2500}}}));
+  // Nothing runs before the first hello.
+  CHECK_FALSE(hello->params().contains("running"));
+}
+
+TEST_CASE("a node refuses function options out of the protocol's ranges" * doctest::timeout(30)) {
+  FakeBroker broker;
+  Node node(node_config(broker));
+  FunctionOptions retries;
+  retries.max_retries = 101;
+  CHECK_THROWS_AS(node.register_function("add", add_numbers, retries), std::invalid_argument);
+  FunctionOptions timeout;
+  timeout.timeout = 0ms;
+  CHECK_THROWS_AS(node.register_function("add", add_numbers, timeout), std::invalid_argument);
+}
+
 TEST_CASE("a task handed out with node.run comes back in node.done with its result" * doctest::timeout(30)) {
   FakeBroker broker;
   RunningNode running(node_config(broker), with_add);
@@ -90,6 +124,47 @@ TEST_CASE("a task for a function the node does not have fails with unknown_funct
   REQUIRE(done);
   CHECK(first_result(*done).at("error").at("code") == rpc::kUnknownFunction);
   CHECK(first_result(*done).at("error").at("message") == "this node has no function 'resize'");
+}
+
+TEST_CASE("a task past its timeout_ms gets its stop token fired and ends with timed_out" * doctest::timeout(30)) {
+  FakeBroker broker;
+  std::atomic<bool> saw_stop{false};
+  RunningNode running(node_config(broker), [&](Node& node) {
+    node.register_function("forever", [&](const json&, TaskContext& context) -> json {
+      wait_until([&] { return context.stop_token().stop_requested(); }, 20s);
+      saw_stop = context.stop_token().stop_requested();
+      return "too late";
+    });
+  });
+  auto hello = broker.accept_hello();
+  REQUIRE(hello);
+  json timed = task("000000000000000e", "forever", nullptr, 2);
+  timed["timeout_ms"] = 100;
+  auto start = std::chrono::steady_clock::now();
+  broker.run(hello->identity, json::array({timed}));
+  auto done = broker.expect("node.done", 5s);
+  REQUIRE(done);
+  CHECK(std::chrono::steady_clock::now() - start >= 100ms);
+  CHECK(saw_stop.load());
+  CHECK(done->params().at("results") == json::array({{{"id", "000000000000000e"},
+                                                      {"attempt", 2},
+                                                      {"error",
+                                                       {{"code", rpc::kTimedOut},
+                                                        {"message", "task timed out after 100 ms"},
+                                                        {"data", {{"type", "zerotask::TimedOut"}}}}}}}));
+}
+
+TEST_CASE("a task that returns before its timeout_ms reports its result" * doctest::timeout(30)) {
+  FakeBroker broker;
+  RunningNode running(node_config(broker), with_add);
+  auto hello = broker.accept_hello();
+  REQUIRE(hello);
+  json timed = task("000000000000000f", "add", {2, 2});
+  timed["timeout_ms"] = 10000;
+  broker.run(hello->identity, json::array({timed}));
+  auto done = broker.expect("node.done");
+  REQUIRE(done);
+  CHECK(done->params().at("results") == json::array({{{"id", "000000000000000f"}, {"attempt", 1}, {"result", 4}}}));
 }
 
 TEST_CASE("progress reported by a function reaches the broker before the task's result" * doctest::timeout(30)) {
@@ -253,6 +328,42 @@ TEST_CASE("a task still running when the node reconnects reports its result on t
   REQUIRE(done);
   CHECK(done->identity == again->identity);
   CHECK(first_result(*done) == json{{"id", "0000000000000006"}, {"attempt", 1}, {"result", "held"}});
+}
+
+TEST_CASE("the hello after a rejoin lists the tasks still running with their attempts, and only those" *
+          doctest::timeout(30)) {
+  FakeBroker broker;
+  Gate gate;
+  std::atomic<bool> started{false};
+  RunningNode running(node_config(broker), [&](Node& node) {
+    with_add(node);
+    node.register_function("hold", [&](const json&) {
+      started = true;
+      gate.wait();
+      return json("held");
+    });
+  });
+  auto hello = broker.accept_hello("e1");
+  REQUIRE(hello);
+  REQUIRE(broker.wait_for_subscriber());
+  // A finished task is not listed, a running one is.
+  REQUIRE(round_trip(broker, hello->identity));
+  broker.run(hello->identity, json::array({task("0000000000000010", "hold", nullptr, 3)}));
+  REQUIRE(wait_until([&] { return started.load(); }));
+  broker.publish("broker", json{{"event", "started"}, {"epoch", "e2"}, {"time", 2}});
+  auto again = broker.accept_hello("e2");
+  REQUIRE(again);
+  CHECK(again->params().at("running") == json::array({{{"id", "0000000000000010"}, {"attempt", 3}}}));
+  gate.open();
+  auto done = broker.expect("node.done");
+  REQUIRE(done);
+  CHECK(first_result(*done).at("id") == "0000000000000010");
+  // Once its result is out, the next hello has nothing to list.
+  REQUIRE(round_trip(broker, again->identity));
+  broker.publish("broker", json{{"event", "started"}, {"epoch", "e3"}, {"time", 3}});
+  auto third = broker.accept_hello("e3");
+  REQUIRE(third);
+  CHECK_FALSE(third->params().contains("running"));
 }
 
 TEST_CASE("stop sends pull with no slots, lets the running task finish, sends its result and says bye" *

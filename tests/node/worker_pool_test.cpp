@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <chrono>
 #include <set>
 #include <string>
 #include <thread>
@@ -93,7 +94,7 @@ TEST_CASE("a function reporting faster than the outbox is taken leaves one repor
   };
   node_impl::WorkerPool pool(1, collector.outbox);
   std::vector<node_impl::Job> batch;
-  batch.push_back(node_impl::Job{"0000000000000001", 3, &chatty, nullptr, 7});
+  batch.push_back(node_impl::Job{"0000000000000001", 3, &chatty, nullptr, 0ms, 7});
   pool.submit(batch);
   // Nothing takes the outbox while the function reports.
   REQUIRE(wait_until([&] { return reported.load(); }));
@@ -103,7 +104,7 @@ TEST_CASE("a function reporting faster than the outbox is taken leaves one repor
   CHECK(collector.all.progress[0].id == "0000000000000001");
   CHECK(collector.all.progress[0].attempt == 3);
   CHECK(collector.all.progress[0].progress == 1000);
-  CHECK(collector.all.results[0].generation == 7);
+  CHECK(collector.all.results[0].ticket == 7);
 }
 
 TEST_CASE("queued jobs no worker has started can be discarded" * doctest::timeout(30)) {
@@ -119,7 +120,11 @@ TEST_CASE("queued jobs no worker has started can be discarded" * doctest::timeou
   auto batch = jobs(blocking, 5);
   pool.submit(batch);
   REQUIRE(wait_until([&] { return started.load() == 1; }));
-  CHECK(pool.discard_queued() == 4);
+  std::vector<node_impl::Job> dropped;
+  pool.discard_queued(dropped);
+  REQUIRE(dropped.size() == 4);
+  CHECK(dropped[0].id == "t1");
+  CHECK(dropped[3].id == "t4");
   release = true;
   REQUIRE(collector.wait_for_results(1));
   std::this_thread::sleep_for(50ms);
@@ -138,6 +143,69 @@ TEST_CASE("request_stop fires the stop token of running functions" * doctest::ti
   };
   node_impl::WorkerPool pool(1, collector.outbox);
   auto batch = jobs(until_stopped, 1);
+  pool.submit(batch);
+  REQUIRE(wait_until([&] { return started.load(); }));
+  pool.request_stop();
+  REQUIRE(collector.wait_for_results(1));
+  CHECK(collector.all.results[0].outcome.result == true);
+}
+
+TEST_CASE("a job past its timeout gets its stop token fired and reports timed_out instead of its result" *
+          doctest::timeout(30)) {
+  Collector collector;
+  TaskFunction until_stopped = [](const json&, TaskContext& context) {
+    wait_until([&] { return context.stop_token().stop_requested(); }, 20s);
+    return json(context.stop_token().stop_requested());
+  };
+  node_impl::WorkerPool pool(1, collector.outbox);
+  auto batch = jobs(until_stopped, 1);
+  batch[0].timeout = 50ms;
+  auto start = std::chrono::steady_clock::now();
+  pool.submit(batch);
+  REQUIRE(collector.wait_for_results(1));
+  CHECK(std::chrono::steady_clock::now() - start >= 50ms);
+  const auto& outcome = collector.all.results[0].outcome;
+  CHECK(outcome.result.is_null());
+  REQUIRE(outcome.error);
+  CHECK(outcome.error->code == rpc::kTimedOut);
+  CHECK(outcome.error->message == "task timed out after 50 ms");
+}
+
+TEST_CASE("a job that returns within its timeout reports its result, and its timer does not fire later" *
+          doctest::timeout(30)) {
+  Collector collector;
+  std::atomic<bool> stopped_later{false};
+  TaskFunction quick = [](const json& params, TaskContext&) { return params; };
+  // Runs after `quick` on the same worker: a stray timer of the first job would fire
+  // this one's token too if the two shared it.
+  TaskFunction watchful = [&](const json&, TaskContext& context) {
+    wait_until([&] { return context.stop_token().stop_requested(); }, 300ms);
+    stopped_later = context.stop_token().stop_requested();
+    return json("watched");
+  };
+  node_impl::WorkerPool pool(1, collector.outbox);
+  std::vector<node_impl::Job> batch;
+  batch.push_back(node_impl::Job{"0000000000000001", 1, &quick, json{7}, 100ms, 0});
+  batch.push_back(node_impl::Job{"0000000000000002", 1, &watchful, nullptr, 10000ms, 1});
+  pool.submit(batch);
+  REQUIRE(collector.wait_for_results(2));
+  CHECK(collector.all.results[0].outcome.result == json{7});
+  CHECK_FALSE(collector.all.results[0].outcome.error);
+  CHECK(collector.all.results[1].outcome.result == "watched");
+  CHECK_FALSE(stopped_later.load());
+}
+
+TEST_CASE("request_stop also fires the stop token of a job with a timeout" * doctest::timeout(30)) {
+  Collector collector;
+  std::atomic<bool> started{false};
+  TaskFunction until_stopped = [&](const json&, TaskContext& context) {
+    started = true;
+    wait_until([&] { return context.stop_token().stop_requested(); }, 20s);
+    return json(context.stop_token().stop_requested());
+  };
+  node_impl::WorkerPool pool(1, collector.outbox);
+  auto batch = jobs(until_stopped, 1);
+  batch[0].timeout = 60000ms;
   pool.submit(batch);
   REQUIRE(wait_until([&] { return started.load(); }));
   pool.request_stop();

@@ -16,5 +16,9 @@ constexpr std::size_t kDefaultMaxDepth = 64;
 // The deepest --max-depth a broker may be given; nodes read the broker's messages
 // with a limit above it.
 constexpr std::size_t kMaxConfigurableDepth = 512;
+// A task's or function's max_retries: 0 to this many.
+constexpr int kMaxRetries = 100;
+// A task's or function's timeout_ms: 1 to this many (a day).
+constexpr std::int64_t kMaxTaskTimeoutMs = 24LL * 3600 * 1000;
 
 }  // namespace zerotask

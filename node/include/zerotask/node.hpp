@@ -1,13 +1,14 @@
 // zerotask::Node: serves registered functions to a broker.
 //
 // A Node owns one I/O thread (the only thread that touches its sockets: a DEALER to
-// the broker's request endpoint and a SUB to its event endpoint) and `threads`
-// worker threads that run the functions. register_function() is called before
-// run(); run() blocks the calling thread until stop() is called from any thread
-// (stop() is thread-safe). The calling thread of run() is the I/O thread, and all
-// threads (workers, ZeroMQ's) start inside run(): constructing a Node starts none,
-// so a program can block signals after constructing it and before run(). See
-// docs/PROTOCOL.md, section 5, for what goes on the wire.
+// the broker's request endpoint and a SUB to its event endpoint), `threads` worker
+// threads that run the functions and one that fires the stop tokens of tasks past
+// their timeout. register_function() is called before run(); run() blocks the
+// calling thread until stop() is called from any thread (stop() is thread-safe). The
+// calling thread of run() is the I/O thread, and all threads (workers, timer,
+// ZeroMQ's) start inside run(): constructing a Node starts none, so a program can
+// block signals after constructing it and before run(). See docs/PROTOCOL.md,
+// section 5, for what goes on the wire.
 //
 //   zerotask::Node node({.broker_endpoint = "tcp://127.0.0.1:5555"});
 //   node.register_function("add", [](const zerotask::json& p, zerotask::TaskContext&) {
@@ -19,6 +20,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <stop_token>
 #include <string>
 
@@ -46,15 +48,25 @@ class TaskContext {
   // task.<id>. Cheap; safe to call often: when reports come faster than the node
   // sends them, only a task's latest one goes out.
   virtual void report_progress(json progress) = 0;
-  // Fires when the node is stopping past its grace period; long functions should
-  // check it and return early. Whatever they return then is not reported: the
-  // node says goodbye without it and the broker hands the task out again.
+  // Fires when the task runs past its timeout (the node then reports a
+  // zerotask::TimedOut error whatever the function returns), or when the node is
+  // stopping past its grace period (whatever the function returns then is not
+  // reported: the node says goodbye without it and the broker hands the task out
+  // again). Long functions should check it and return early.
   virtual std::stop_token stop_token() const = 0;
 };
 
 // A function's result is any JSON; a thrown exception becomes a task_failed error
 // carrying the exception's what() and its type.
 using TaskFunction = std::function<json(const json& params, TaskContext& context)>;
+
+// A function's defaults, announced in node.hello: the broker applies them to the
+// function's tasks that do not set their own. Unset fields leave the broker's
+// defaults (its --max-retries; no timeout).
+struct FunctionOptions {
+  std::optional<int> max_retries;                    // 0 to 100 failed attempts retried
+  std::optional<std::chrono::milliseconds> timeout;  // 1 ms to 24 h per attempt
+};
 
 class Node {
  public:
@@ -66,11 +78,12 @@ class Node {
   Node(const Node&) = delete;
   Node& operator=(const Node&) = delete;
 
-  // Registers `function` under `name`, replacing an earlier one. Before run() only
-  // (std::logic_error after); std::invalid_argument for a name outside 1 to 128
-  // bytes or an empty function.
-  void register_function(std::string name, TaskFunction function);
-  void register_function(std::string name, std::function<json(const json& params)> function);
+  // Registers `function` under `name` with its defaults, replacing an earlier one.
+  // Before run() only (std::logic_error after); std::invalid_argument for a name
+  // outside 1 to 128 bytes, an empty function, or options out of their ranges.
+  void register_function(std::string name, TaskFunction function, FunctionOptions options = {});
+  void register_function(std::string name, std::function<json(const json& params)> function,
+                         FunctionOptions options = {});
 
   // Connects, says hello, serves until stop(), then stops pulling, lets running
   // tasks finish within shutdown_grace, hands back the rest and says goodbye.
