@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The README's first command: installs what is missing, builds, starts a broker
-# (memory store, ports 5555/5556) and a node, and shows zerotask at work with the
-# zt command line. Stops both at the end (also on Ctrl-C or an error).
+# (its durable SQLite store in build/demo/, ports 5555/5556) and a node, shows
+# zerotask at work with the zt command line, and kills the broker with SIGKILL and
+# restarts it to show that its tasks survive. Stops both at the end (also on Ctrl-C
+# or an error).
 #
 #   tools/demo.sh [--keep-running]
 #
@@ -116,13 +118,20 @@ if "$BIN/zt" ping --timeout 1000 >/dev/null 2>&1; then
     "stop it first, or use it directly with $BIN/zt" >&2
   exit 1
 fi
-say "Starting the broker (memory store, requests on tcp://*:5555, events on tcp://*:5556)"
-"$BIN/broker" --store memory --endpoint 'tcp://*:5555' >"$LOGS/broker.log" 2>&1 &
-broker_pid=$!
-if ! wait_ready "$broker_pid" broker "$LOGS/broker.log" "the broker answering zt ping" zt ping; then
-  echo "demo: is another broker (or something else) using port 5555 or 5556?" >&2
-  exit 1
-fi
+STORE="$LOGS/zerotask.db"
+rm -f "$STORE" "$STORE-wal" "$STORE-shm"
+# start_broker: the broker on its durable store, in the background.
+start_broker() {
+  "$BIN/broker" --store "$STORE" --endpoint 'tcp://*:5555' >>"$LOGS/broker.log" 2>&1 &
+  broker_pid=$!
+  if ! wait_ready "$broker_pid" broker "$LOGS/broker.log" "the broker answering zt ping" zt ping; then
+    echo "demo: is another broker (or something else) using port 5555 or 5556?" >&2
+    exit 1
+  fi
+}
+: >"$LOGS/broker.log"
+say "Starting the broker (SQLite store $STORE, requests on tcp://*:5555, events on tcp://*:5556)"
+start_broker
 zt_shown ping
 
 say "Starting a node with the example functions"
@@ -157,6 +166,15 @@ fi
 
 say "What the broker has seen"
 zt_shown stats
+
+say "Killing the broker with SIGKILL and starting it again on the same store"
+kill -KILL "$broker_pid"
+wait "$broker_pid" 2>/dev/null || true
+start_broker
+echo "(the task from before the crash is still there, and the node is back)"
+zt_shown status "$task_id"
+wait_ready "$node_pid" node "$LOGS/node.log" "the node registering with the new broker" node_registered
+zt_shown call add 2 3
 
 if [[ $keep_running -eq 1 ]]; then
   say "Still running (--keep-running)"

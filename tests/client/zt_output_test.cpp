@@ -49,6 +49,12 @@ TEST_CASE("tables of nodes, functions and tasks survive missing fields" * doctes
         "add       -      -       -\n");
   CHECK(zerotask::zt::format_list({{"tasks", json::array()}, {"total", 0}}) == "0 of 0 tasks\n");
   CHECK(zerotask::zt::format_stats(42).find("submitted") != std::string::npos);
+  json stats = {{"epoch", "e"},  {"version", "0.1.0"}, {"uptime_ms", 1000}, {"store", "sqlite"},
+                {"store_ok", false}, {"tasks", json::object()}, {"submitted", 5}, {"retried", 2},
+                {"stale_results", 1}, {"nodes", 0}, {"slots", 0}, {"running", 0}};
+  std::string text = zerotask::zt::format_stats(stats);
+  CHECK(text.find("STORE CANNOT WRITE") != std::string::npos);
+  CHECK(text.find("submitted  5 (retried 2, stale results refused 1)") != std::string::npos);
 }
 
 TEST_CASE("errors are described for people" * doctest::timeout(30)) {

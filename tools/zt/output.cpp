@@ -116,10 +116,13 @@ std::string format_stats(const json& stats) {
   for (const char* state : {"PENDING", "QUEUED", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED"}) {
     counts += std::string(counts.empty() ? "" : "  ") + state + " " + field(tasks, state);
   }
+  bool store_failing = member(stats, "store_ok") == false;
   return "broker     " + field(stats, "epoch") + " (version " + field(stats, "version") + ", up " +
-         format_duration(member(stats, "uptime_ms")) + ", store " + field(stats, "store") + ")\n" + "tasks      " +
-         counts + "\n" + "submitted  " + field(stats, "submitted") + "\n" + "nodes      " + field(stats, "nodes") +
-         " (" + field(stats, "slots") + " slots, " + field(stats, "running") + " running)\n";
+         format_duration(member(stats, "uptime_ms")) + ", store " + field(stats, "store") +
+         (store_failing ? ", STORE CANNOT WRITE" : "") + ")\n" + "tasks      " + counts + "\n" + "submitted  " +
+         field(stats, "submitted") + " (retried " + field(stats, "retried") + ", stale results refused " +
+         field(stats, "stale_results") + ")\n" + "nodes      " + field(stats, "nodes") + " (" + field(stats, "slots") +
+         " slots, " + field(stats, "running") + " running)\n";
 }
 
 std::string format_nodes(const json& answer) {
