@@ -296,6 +296,14 @@ std::optional<json> RequestHandler::call_node_method(const rpc::Request& request
                             read_running(spec), now);
   }
   if (!scheduler_.touch(routing_id, now)) {
+    if (method == "node.done" || method == "node.progress") {
+      std::size_t count = 1;
+      if (request.params.is_object()) {
+        auto results = request.params.find("results");
+        if (results != request.params.end() && results->is_array()) count = results->size();
+      }
+      scheduler_.refuse_from_unknown_peer(count);
+    }
     throw RpcError(rpc::kUnknownNode, "unknown node: send node.hello first");
   }
   if (method == "node.heartbeat") return json{{"epoch", scheduler_.epoch()}};

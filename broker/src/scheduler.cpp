@@ -445,6 +445,20 @@ bool Scheduler::holds_lease(NodeSession& session, const TaskRecord& record, std:
   return false;
 }
 
+bool Scheduler::already_taken(const NodeSession& session, const TaskRecord& record, std::int64_t attempt) const {
+  if (!is_final(record.state) || record.attempt != attempt || record.node != session.name) return false;
+  // A lost lease ends a task too, but with no result from the node.
+  if (!record.error.is_object()) return true;
+  auto data = record.error.find("data");
+  return data == record.error.end() || !data->is_object() || data->value("type", "") != "zerotask::NodeLost";
+}
+
+void Scheduler::refuse_from_unknown_peer(std::size_t results) {
+  stale_results_ += results;
+  log(LogLevel::Warn, "broker",
+      "refused " + std::to_string(results) + " result(s) from a node the broker does not know: its leases are gone");
+}
+
 void Scheduler::finish_entry(NodeSession& session, const json& entry) {
   if (!entry.is_object()) return;
   auto id_field = entry.find("id");
@@ -460,6 +474,7 @@ void Scheduler::finish_entry(NodeSession& session, const json& entry) {
   }
   TaskRecord* record = store_.find(*id);
   int attempt = attempt_field->get<int>();
+  if (record && already_taken(session, *record, attempt)) return;
   if (!record || !holds_lease(session, *record, attempt)) {
     ++stale_results_;
     log(LogLevel::Warn, "broker",

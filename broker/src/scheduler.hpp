@@ -116,6 +116,8 @@ class Scheduler {
   // malformed entries are ignored.
   void done(const std::string& routing_id, const json& results);
   void progress(const std::string& routing_id, TaskId id, std::int64_t attempt, json progress);
+  // Results or progress from a peer that is no node (any more): counted as stale.
+  void refuse_from_unknown_peer(std::size_t results);
   // Forgets a node (it said bye, vanished or stopped reading). Its leases are lost:
   // each task counts a failed attempt, except after a "bye".
   void drop_node(const std::string& routing_id, std::string_view reason);
@@ -174,6 +176,9 @@ class Scheduler {
   // True when `session` holds the lease of `record` at `attempt`; it may claim a
   // recovered orphan of its name.
   bool holds_lease(NodeSession& session, const TaskRecord& record, std::int64_t attempt);
+  // True for a result the broker already took from this node (a node resends the
+  // results it cannot know were delivered, see PROTOCOL.md node.done).
+  bool already_taken(const NodeSession& session, const TaskRecord& record, std::int64_t attempt) const;
   void lose_leases(NodeSession& session, std::string_view reason);
   void add_waiter(TaskId id, Waiter waiter);
   void reply_to_waiter(const Waiter& waiter, const TaskRecord& record);

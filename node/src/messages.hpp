@@ -80,6 +80,7 @@ struct DoneLimits {
 struct DoneMessage {
   std::string text;
   std::size_t results = 0;
+  bool resent = false;  // sent before, on a connection that was lost: its results are counted already
 };
 
 // A function without options is listed by its name alone; `running` is left out

@@ -110,6 +110,16 @@ void NodeLoop::rejoin(std::string_view reason, bool fresh_connection) {
   collect_outbox();
   ++generation_;
   old_running_ = std::min<std::size_t>(running_.size(), config_.threads);
+  // Results that may not have reached the broker go out again after the hello; the
+  // broker takes each once.
+  std::vector<DoneMessage> again;
+  for (auto& sent : unconfirmed_done_) {
+    sent.message.resent = true;
+    again.push_back(std::move(sent.message));
+  }
+  unconfirmed_done_.clear();
+  unsent_done_.insert(unsent_done_.begin(), std::make_move_iterator(again.begin()),
+                      std::make_move_iterator(again.end()));
   if (fresh_connection) {
     // Whatever the old connection still queues (hellos, heartbeats) is stale.
     dealer_.set(zmq::sockopt::linger, 0);
@@ -313,9 +323,12 @@ void NodeLoop::handle_response(const rpc::Response& response) {
     handle_hello_reply(response);
     return;
   }
-  // Every other request is a heartbeat: a success needs nothing beyond having heard
-  // from the broker.
-  if (!response.error) return;
+  // Every other request is a heartbeat. A success confirms every node.done sent
+  // before it.
+  if (!response.error) {
+    while (!unconfirmed_done_.empty() && unconfirmed_done_.front().confirmed_by <= id) unconfirmed_done_.pop_front();
+    return;
+  }
   if (response.error->code != rpc::kUnknownNode) {
     log_warn("heartbeat refused: " + response.error->message);
     return;
@@ -400,7 +413,8 @@ void NodeLoop::send_pending() {
   for (; sent < unsent_done_.size(); ++sent) {
     if (!try_send(unsent_done_[sent].text)) break;
     // Only now are these results off the node's hands.
-    outstanding_ -= unsent_done_[sent].results;
+    if (!unsent_done_[sent].resent) outstanding_ -= unsent_done_[sent].results;
+    unconfirmed_done_.push_back(SentDone{std::move(unsent_done_[sent]), next_request_id_});
   }
   unsent_done_.erase(unsent_done_.begin(), unsent_done_.begin() + static_cast<std::ptrdiff_t>(sent));
   if (!unsent_done_.empty() && !backed_up_) {

@@ -24,6 +24,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <string_view>
 #include <unordered_set>
@@ -151,6 +152,15 @@ class NodeLoop {
   std::size_t outstanding_ = 0;
   // node.done messages the DEALER has not taken yet, oldest first.
   std::vector<DoneMessage> unsent_done_;
+  // node.done messages sent but not known to have reached the broker: the answer to
+  // a later heartbeat on the same connection proves that they did (the broker
+  // handles a connection's messages in order and commits before it answers). A
+  // rejoin sends them again, so a broker restart or a dropped connection loses none.
+  struct SentDone {
+    DoneMessage message;
+    std::int64_t confirmed_by = 0;  // the id of the first request sent after it
+  };
+  std::deque<SentDone> unconfirmed_done_;
   bool backed_up_ = false;  // unsent_done_ was kept back (logged once per episode)
   // How many times the node rejoined: the generation of the tasks it accepts now.
   std::uint64_t generation_ = 0;

@@ -219,3 +219,54 @@ TEST_CASE("a batch of more than 10000 messages is refused whole" * doctest::time
   CHECK(error["code"] == rpc::kInvalidRequest);
   CHECK(peer.call("broker.stats")["result"]["submitted"] == 0);
 }
+
+TEST_CASE("node.done from a peer that never said hello is refused and counted as stale results" *
+          doctest::timeout(20)) {
+  RunningBroker running;
+  zmq::context_t context;
+  RawPeer stranger(context, running.endpoint);
+  stranger.send(json{{"jsonrpc", "2.0"},
+                     {"method", "node.done"},
+                     {"params", {{"results", {{{"id", "0000000000000001"}, {"attempt", 1}, {"result", 1}},
+                                              {{"id", "0000000000000002"}, {"attempt", 1}, {"result", 2}}}}}}});
+  json refused = stranger.call("node.heartbeat");
+  CHECK(error_of(refused)["code"] == -32008);
+  CHECK(stranger.call("broker.stats")["result"]["stale_results"] == 2);
+}
+
+TEST_CASE("task.submit with an idempotency key answers a second time for the first task" * doctest::timeout(20)) {
+  RunningBroker running;
+  zmq::context_t context;
+  RawPeer peer(context, running.endpoint);
+  json params = {{"function", "noop"}, {"idempotency_key", "order-17"}, {"max_retries", 2}, {"timeout_ms", 500}};
+  json first = peer.call("task.submit", params)["result"];
+  json second = peer.call("task.submit", params)["result"];
+  CHECK_FALSE(first.contains("duplicate"));
+  CHECK(second["duplicate"] == true);
+  CHECK(second["id"] == first["id"]);
+  json task = peer.call("task.get", {{"id", first["id"]}})["result"];
+  CHECK(task["idempotency_key"] == "order-17");
+  CHECK(task["max_retries"] == 2);
+  CHECK(task["timeout_ms"] == 500);
+  CHECK(error_of(peer.call("task.submit", {{"function", "noop"}, {"max_retries", 101}}))["code"] == -32602);
+  CHECK(error_of(peer.call("task.submit", {{"function", "noop"}, {"timeout_ms", 0}}))["code"] == -32602);
+  CHECK(error_of(peer.call("task.submit", {{"function", "noop"}, {"idempotency_key", ""}}))["code"] == -32602);
+  CHECK(error_of(peer.call("task.retry", {{"id", first["id"]}}))["code"] == -32011);
+}
+
+TEST_CASE("node.hello accepts functions with defaults and refuses malformed ones" * doctest::timeout(20)) {
+  RunningBroker running;
+  zmq::context_t context;
+  RawPeer node(context, running.endpoint);
+  json good = node.call("node.hello", {{"node", "n"},
+                                       {"functions", {"add", {{"name", "fail"}, {"max_retries", 0}}}},
+                                       {"slots", 1},
+                                       {"running", json::array()}});
+  CHECK(good.contains("result"));
+  CHECK(error_of(node.call("node.hello", {{"node", "n"}, {"functions", {{{"max_retries", 0}}}}, {"slots", 1}}))["code"] ==
+        -32602);
+  CHECK(error_of(node.call("node.hello", {{"node", "n"}, {"functions", {7}}, {"slots", 1}}))["code"] == -32602);
+  CHECK(error_of(node.call("node.hello",
+                           {{"node", "n"}, {"functions", {"add"}}, {"slots", 1}, {"running", {{{"id", "zz"}}}}}))["code"] ==
+        -32602);
+}

@@ -200,3 +200,22 @@ TEST_CASE("a cancelled PENDING task is not queued when its backoff ends" * docte
   CHECK(f.runs_for("n1").empty());
   CHECK(f.scheduler.find(id)->state == TaskState::Cancelled);
 }
+
+TEST_CASE("a result the broker already took, sent again by its node, is neither taken twice nor counted stale" *
+          doctest::timeout(10)) {
+  Fixture f;
+  f.hello("n1", "node-1", "noop", 1, f.now);
+  TaskId id = f.submit(task("noop"), f.client(1));
+  json run = hand_out(f);
+  f.scheduler.done("n1", success(run, "first"));
+  f.scheduler.done("n1", success(run, "again"));
+  CHECK(f.scheduler.find(id)->result == "first");
+  CHECK(f.take_replies().size() == 1);
+  CHECK(f.scheduler.stats(f.now)["stale_results"] == 0);
+}
+
+TEST_CASE("results from a peer that is no node are refused and counted stale" * doctest::timeout(10)) {
+  Fixture f;
+  f.scheduler.refuse_from_unknown_peer(3);
+  CHECK(f.scheduler.stats(f.now)["stale_results"] == 3);
+}

@@ -28,6 +28,17 @@ const json& first_result(const Received& done) {
   return done.params().at("results").at(0);
 }
 
+// The next node.done holding a result for `id`, skipping the ones a node sends again
+// after a rejoin (it resends what the broker has not confirmed).
+std::optional<Received> expect_done_of(FakeBroker& broker, const std::string& id) {
+  while (auto done = broker.expect("node.done")) {
+    for (const auto& result : done->params().at("results")) {
+      if (result.at("id") == id) return done;
+    }
+  }
+  return std::nullopt;
+}
+
 // Runs one add task to its node.done. The node reads its DEALER in order, so after
 // this it has read everything sent to it before, the hello reply included (events
 // are ignored until the hello reply says which epoch is current).
@@ -324,10 +335,10 @@ TEST_CASE("a task still running when the node reconnects reports its result on t
   REQUIRE(again);
   REQUIRE(again->identity != hello->identity);
   gate.open();
-  auto done = broker.expect("node.done");
+  auto done = expect_done_of(broker, "0000000000000006");
   REQUIRE(done);
   CHECK(done->identity == again->identity);
-  CHECK(first_result(*done) == json{{"id", "0000000000000006"}, {"attempt", 1}, {"result", "held"}});
+  CHECK(done->params().at("results").back() == json{{"id", "0000000000000006"}, {"attempt", 1}, {"result", "held"}});
 }
 
 TEST_CASE("the hello after a rejoin lists the tasks still running with their attempts, and only those" *
@@ -355,9 +366,7 @@ TEST_CASE("the hello after a rejoin lists the tasks still running with their att
   REQUIRE(again);
   CHECK(again->params().at("running") == json::array({{{"id", "0000000000000010"}, {"attempt", 3}}}));
   gate.open();
-  auto done = broker.expect("node.done");
-  REQUIRE(done);
-  CHECK(first_result(*done).at("id") == "0000000000000010");
+  CHECK(expect_done_of(broker, "0000000000000010"));
   // Once its result is out, the next hello has nothing to list.
   REQUIRE(round_trip(broker, again->identity));
   broker.publish("broker", json{{"event", "started"}, {"epoch", "e3"}, {"time", 3}});
@@ -486,6 +495,33 @@ TEST_CASE("a node without a name makes one from the host, the pid and a random s
   Node node(config);
   CHECK(node.name().find("-" + std::to_string(getpid()) + "-") != std::string::npos);
   CHECK(node.name().size() <= 128);
+}
+
+TEST_CASE("a result not yet confirmed by a heartbeat answer is sent again after a rejoin, a confirmed one is not" *
+          doctest::timeout(30)) {
+  FakeBroker broker;
+  RunningNode running(node_config(broker, 1, 100ms), [](Node& node) { with_add(node); });
+  auto hello = broker.accept_hello("e1", 100);
+  REQUIRE(hello);
+  REQUIRE(broker.wait_for_subscriber());
+  broker.run(hello->identity, json::array({task("0000000000000021", "add", {1, 1})}));
+  REQUIRE(expect_done_of(broker, "0000000000000021"));
+  // The answer to a heartbeat sent after that result confirms it.
+  broker.answer_heartbeats(false);
+  auto beat = broker.expect("node.heartbeat", 2s);
+  REQUIRE(beat);
+  broker.reply(*beat, json{{"epoch", "e1"}});
+  broker.run(hello->identity, json::array({task("0000000000000022", "add", {2, 2})}));
+  REQUIRE(expect_done_of(broker, "0000000000000022"));
+  broker.publish("broker", json{{"event", "started"}, {"epoch", "e2"}, {"time", 2}});
+  auto again = broker.accept_hello("e2", 100);
+  REQUIRE(again);
+  auto resent = broker.expect("node.done");
+  REQUIRE(resent);
+  CHECK(resent->identity == again->identity);
+  json ids = json::array();
+  for (const auto& result : resent->params().at("results")) ids.push_back(result.at("id"));
+  CHECK(ids == json::array({"0000000000000022"}));
 }
 
 }  // namespace zerotask::testing
