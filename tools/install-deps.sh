@@ -18,6 +18,11 @@ PACKAGES=(
   libcli11-dev
   doctest-dev
   libsqlite3-dev
+  # The fuzz targets (tools/fuzz.sh): clang++, libFuzzer's runtime, and
+  # llvm-symbolizer for file:line in sanitizer reports.
+  clang
+  libclang-rt-14-dev
+  llvm-14
 )
 
 # Fills `missing` with the packages of PACKAGES that are not installed.

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Builds zerotask and runs every test: the whole suite in build/, then the suites
 # that exercise threads again under AddressSanitizer + UndefinedBehaviorSanitizer
-# (build-asan/) and under ThreadSanitizer (build-tsan/). Runs every stage even after
-# a failure, prints a summary, and exits non-zero if any stage failed.
+# (build-asan/) and under ThreadSanitizer (build-tsan/), then fuzzes the JSON-RPC
+# decoder and the broker's request dispatcher for a bounded time (tools/fuzz.sh,
+# build-fuzz/; ZEROTASK_FUZZ_SECONDS per target, default 30). Runs every stage even
+# after a failure, prints a summary, and exits non-zero if any stage failed.
 #
-#   tools/test.sh [--no-sanitizers]
+#   tools/test.sh [--no-sanitizers]     (--no-sanitizers also skips the fuzzing)
 #
 # The sanitizer builds compile only the test suites named below and the executables
 # the integration tests start.
@@ -119,6 +121,7 @@ stage "build and all tests (build/)" main_suite
 if [[ $run_sanitizers -eq 1 ]]; then
   stage "AddressSanitizer + UndefinedBehaviorSanitizer (build-asan/)" sanitizer_suite build-asan -DZEROTASK_ASAN
   stage "ThreadSanitizer (build-tsan/)" sanitizer_suite build-tsan -DZEROTASK_TSAN
+  stage "libFuzzer, JSON-RPC decoder and request dispatcher (build-fuzz/)" bash tools/fuzz.sh
 fi
 
 echo

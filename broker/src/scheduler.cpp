@@ -684,7 +684,9 @@ void Scheduler::tick(SteadyTime now) {
 
 void Scheduler::expire_waits(SteadyTime now) {
   while (!wait_deadlines_.empty() && wait_deadlines_.begin()->first <= now) {
-    auto [id, serial] = wait_deadlines_.begin()->second;
+    // Not a structured binding: clang before 16 cannot capture one in the lambda below.
+    const TaskId id = wait_deadlines_.begin()->second.first;
+    const std::uint64_t serial = wait_deadlines_.begin()->second.second;
     wait_deadlines_.erase(wait_deadlines_.begin());
     auto it = waiters_.find(id);
     if (it == waiters_.end()) continue;
