@@ -102,6 +102,12 @@ void BrokerLoop::run() {
     if (items[0].revents & ZMQ_POLLIN) read_requests(now);
     scheduler_.tick(now);
     scheduler_.dispatch();
+    // Hand-outs go before the commit, so nodes work while the broker waits for the
+    // disk. Safe: a hand-out lost to a crash before its commit leaves the task
+    // QUEUED in the store, and the recovered task skips the attempt number that
+    // hand-out used (Scheduler::recover), so the lost hand-out's lease token stays
+    // stale for ever.
+    for (auto& hand_out : outbox_.take_hand_outs()) send_message(hand_out);
     flush();
   }
   scheduler_.shutdown();

@@ -1,8 +1,8 @@
 // BrokerLoop: the broker's one thread. Owns the ROUTER (request endpoint) and the
 // XPUB (event endpoint) sockets and a Wakeup for stop(); each turn it reads what
 // is waiting (at most a bounded number of messages, so the timers keep running),
-// lets the scheduler hand out work, commits the store, and only then sends the
-// replies, task hand-outs and events of that turn (group commit).
+// lets the scheduler hand out work and sends the hand-outs, commits the store, and
+// only then sends the replies and events of that turn (group commit).
 #pragma once
 
 #include <atomic>

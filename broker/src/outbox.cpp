@@ -17,7 +17,7 @@ void Outbox::reply(const ReplyTo& to, json response) {
   if (--to.batch->remaining == 0) messages_.push_back({to.batch->envelope, rpc::to_text(to.batch->responses)});
 }
 
-void Outbox::send(Envelope to, std::string body) { messages_.push_back({std::move(to), std::move(body)}); }
+void Outbox::hand_out(Envelope to, std::string body) { hand_outs_.push_back({std::move(to), std::move(body)}); }
 
 bool Outbox::has_subscriber(std::string_view topic) const {
   if (subscriptions_.empty()) return false;

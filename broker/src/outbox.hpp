@@ -1,5 +1,6 @@
 // Outbox: what one turn of the broker loop will send, collected while the turn's
-// requests are handled and sent only after the store has committed them. Also
+// requests are handled: hand-outs of tasks to nodes, sent at once, and replies and
+// events, sent only after the store has committed the turn's changes. Also
 // knows which event topics have subscribers: callers on the hot path ask before
 // building an event, and publish() never serializes one nobody listens to. Pure
 // logic, no sockets; loop thread only.
@@ -46,7 +47,8 @@ class Outbox {
  public:
   void reply_result(const ReplyTo& to, json result);
   void reply_error(const ReplyTo& to, const rpc::Error& error);
-  void send(Envelope to, std::string body);
+  // A node.run: it needs no commit first (see BrokerLoop::run).
+  void hand_out(Envelope to, std::string body);
 
   // Subscriptions as the XPUB socket reports them (prefix match, as in ZeroMQ).
   void subscribe(std::string prefix) { subscriptions_.insert(std::move(prefix)); }
@@ -56,12 +58,14 @@ class Outbox {
   // Queues the event when someone subscribes to its topic.
   void publish(std::string_view topic, const json& body);
 
+  std::vector<OutgoingMessage> take_hand_outs() { return std::exchange(hand_outs_, {}); }
   std::vector<OutgoingMessage> take_messages() { return std::exchange(messages_, {}); }
   std::vector<OutgoingEvent> take_events() { return std::exchange(events_, {}); }
 
  private:
   void reply(const ReplyTo& to, json response);
 
+  std::vector<OutgoingMessage> hand_outs_;
   std::vector<OutgoingMessage> messages_;
   std::vector<OutgoingEvent> events_;
   std::set<std::string, std::less<>> subscriptions_;

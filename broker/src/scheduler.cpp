@@ -66,6 +66,7 @@ void Scheduler::recover(SteadyTime now) {
   store_.for_each([&](TaskRecord& record) {
     last_id = std::max(last_id, record.id);
     ++counts_[static_cast<std::size_t>(record.state)];
+    record.skip_attempt = true;
     if (!record.idempotency_key.empty()) idempotency_keys_.emplace(record.idempotency_key, record.id);
     switch (record.state) {
       case TaskState::Queued:
@@ -597,7 +598,7 @@ void Scheduler::dispatch() {
   std::unordered_map<std::string, std::string> runs;  // routing id -> node.run text being built
   auto send_run = [&](const std::string& routing_id, std::string& text) {
     text += kRunSuffix;
-    outbox_.send(Envelope::for_routing_id(routing_id), std::move(text));
+    outbox_.hand_out(Envelope::for_routing_id(routing_id), std::move(text));
     text.clear();
   };
   for (const std::string& function : dirty_functions_) {
@@ -621,7 +622,8 @@ void Scheduler::dispatch() {
         --queue.queued;
         ++queue.running;
         set_state(record, TaskState::Running);
-        ++record.attempt;
+        record.attempt += record.skip_attempt ? 2 : 1;
+        record.skip_attempt = false;
         record.started_at = unix_time_ms();
         record.node = node->name;
         store_.mark_changed(record);

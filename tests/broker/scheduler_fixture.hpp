@@ -54,14 +54,13 @@ struct Fixture {
   }
   TaskId submit(NewTask task, std::optional<ReplyTo> waiter) { return scheduler.submit(std::move(task), waiter).id; }
 
-  // The tasks of every node.run sent to `routing_id` since the last call.
+  // The tasks of every node.run sent to `routing_id` since the last call; the
+  // replies sent meanwhile are kept for take_replies().
   json runs_for(const std::string& routing_id) {
+    for (auto& message : outbox.take_messages()) replies.push_back(json::parse(message.body));
     json tasks = json::array();
-    for (auto& message : outbox.take_messages()) {
-      if (message.to.routing_id() != routing_id) {
-        replies.push_back(json::parse(message.body));
-        continue;
-      }
+    for (auto& message : outbox.take_hand_outs()) {
+      if (message.to.routing_id() != routing_id) continue;
       auto body = json::parse(message.body);
       REQUIRE(body["method"] == "node.run");
       for (auto& task : body["params"]["tasks"]) tasks.push_back(task);

@@ -47,7 +47,7 @@ TEST_CASE("tasks are spread over every node serving the function" * doctest::tim
   f.hello("n2", "node-2", "noop", 2, f.now);
   for (int i = 0; i < 4; ++i) f.submit(task("noop", json::array()), std::nullopt);
   f.scheduler.dispatch();
-  auto messages = f.outbox.take_messages();
+  auto messages = f.outbox.take_hand_outs();
   REQUIRE(messages.size() == 2);
   for (auto& message : messages) CHECK(json::parse(message.body)["params"]["tasks"].size() == 2);
 }
@@ -185,7 +185,7 @@ TEST_CASE("node.run is split into several messages to stay under the message lim
   scheduler.hello("n1", "node-1", serving("echo"), 10, {}, now);
   for (int i = 0; i < 10; ++i) scheduler.submit(task("echo", json::array({std::string(1000, 'x')})), std::nullopt);
   scheduler.dispatch();
-  auto messages = outbox.take_messages();
+  auto messages = outbox.take_hand_outs();
   CHECK(messages.size() > 2);
   std::size_t tasks = 0;
   for (auto& message : messages) {

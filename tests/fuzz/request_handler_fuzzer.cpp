@@ -204,8 +204,10 @@ class Conversation {
   }
 
   void drain() {
+    std::vector<OutgoingMessage> messages = broker_.outbox.take_hand_outs();
     broker_.store.commit();
-    for (auto& message : broker_.outbox.take_messages()) {
+    for (auto& message : broker_.outbox.take_messages()) messages.push_back(std::move(message));
+    for (auto& message : messages) {
       require(std::find(routing_ids_.begin(), routing_ids_.end(), message.to.routing_id()) != routing_ids_.end(),
               "a message goes to a peer that has sent something");
       if (trace) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <functional>
 #include <iostream>
 #include <memory>
@@ -13,6 +14,8 @@
 #include "client_latency.hpp"
 #include "deployment.hpp"
 #include "latency.hpp"
+#include "recovery.hpp"
+#include "scratch_directory.hpp"
 #include "targets.hpp"
 
 namespace zerotask::bench {
@@ -82,12 +85,41 @@ std::unique_ptr<Target> start_zerotask(zmq::context_t& context, const BenchOptio
   return std::make_unique<ZerotaskTarget>("zerotask", std::move(deployment), std::move(connection));
 }
 
-// Throughput, fire-and-forget and sequential calls on every target, in rounds;
-// `reference` is null with --skip-reference.
-void measure_load(Target* reference, Target& zerotask, const BenchOptions& options, Figures& figures) {
+// Our broker on a new SQLite store at `store_path`, with its own node.
+std::unique_ptr<Target> start_durable(zmq::context_t& context, const std::string& bin_dir,
+                                      const std::string& store_path, const std::string& sync) {
+  std::string name = "zerotask --sync " + sync;
+  progress(name + ": starting a broker (SQLite store) and a node");
+  BrokerSetup setup;
+  setup.store = store_path;
+  setup.sync = sync;
+  Deployment deployment = Deployment::start_zerotask(bin_dir, true, setup);
+  RpcConnection connection(context, deployment.endpoint());
+  deployment.wait_zerotask_ready(connection, true);
+  return std::make_unique<ZerotaskTarget>(name, std::move(deployment), std::move(connection));
+}
+
+// What measure_load measures: `reference` is null with --skip-reference, the
+// durable ones are null when the durable store is not measured.
+struct LoadTargets {
+  Target* reference = nullptr;
+  Target* zerotask = nullptr;  // the memory store
+  Target* full = nullptr;      // the SQLite store with --sync full
+  Target* normal = nullptr;    // and with --sync normal
+};
+
+// Throughput and sequential calls on every target, fire-and-forget on the
+// reference and the memory store, each in rounds.
+void measure_load(const LoadTargets& load, const BenchOptions& options, Figures& figures) {
   std::vector<Target*> targets;
-  if (reference) targets.push_back(reference);
-  targets.push_back(&zerotask);
+  for (Target* target : {load.reference, load.zerotask, load.full, load.normal}) {
+    if (target) targets.push_back(target);
+  }
+  std::vector<Target*> fire_targets;
+  for (Target* target : {load.reference, load.zerotask}) {
+    if (target) fire_targets.push_back(target);
+  }
+  Target& zerotask = *load.zerotask;
   ClientLatency client(zerotask.deployment().endpoint(), zerotask.deployment().event_endpoint());
 
   progress("warming up");
@@ -99,27 +131,32 @@ void measure_load(Target* reference, Target& zerotask, const BenchOptions& optio
   std::vector<RoundStep> pipelined;
   std::vector<RoundStep> fire_and_forget;
   std::vector<RoundStep> sequential;
+  std::size_t durable_tasks = std::min(options.tasks, options.durable_tasks);
   for (Target* target : targets) {
-    pipelined.push_back([&options, target](std::size_t round) {
-      target->pipelined_round(share(options.tasks, round, kLoadRounds), options.window);
-    });
-    fire_and_forget.push_back([&options, target](std::size_t round) {
-      target->fire_and_forget_round(share(options.tasks, round, kLoadRounds));
+    std::size_t tasks = target == load.full || target == load.normal ? durable_tasks : options.tasks;
+    pipelined.push_back([&options, target, tasks](std::size_t round) {
+      target->pipelined_round(share(tasks, round, kLoadRounds), options.window);
     });
     sequential.push_back([&options, target](std::size_t round) {
       target->sequential_round(share(options.calls, round, kLatencyRounds));
     });
   }
+  for (Target* target : fire_targets) {
+    fire_and_forget.push_back([&options, target](std::size_t round) {
+      target->fire_and_forget_round(share(options.tasks, round, kLoadRounds));
+    });
+  }
   sequential.push_back(
       [&options, &client](std::size_t round) { client.round(share(options.calls, round, kLatencyRounds)); });
 
-  progress("throughput: " + std::to_string(options.tasks) + " pipelined calls each");
+  progress("throughput: " + std::to_string(options.tasks) + " pipelined calls each" +
+           (load.full ? " (" + std::to_string(durable_tasks) + " on the durable stores)" : ""));
   in_rounds(pipelined, kLoadRounds);
   for (Target* target : targets) progress(target->name() + ": " + rate(target->throughput_tps()));
 
   progress("fire-and-forget: " + std::to_string(options.tasks) + " notifications each");
   in_rounds(fire_and_forget, kLoadRounds);
-  for (Target* target : targets) progress(target->name() + ": " + rate(target->fire_and_forget_tps()));
+  for (Target* target : fire_targets) progress(target->name() + ": " + rate(target->fire_and_forget_tps()));
 
   progress("latency: " + std::to_string(options.calls) + " sequential calls each");
   in_rounds(sequential, kLatencyRounds);
@@ -133,7 +170,13 @@ void measure_load(Target* reference, Target& zerotask, const BenchOptions& optio
   auto client_latency = summarize(client.round_trips());
   figures.client_call_p50_us = client_latency.p50_us;
   progress("zerotask through the client library: " + percentiles(client_latency));
-  if (reference) {
+  if (load.full && load.normal) {
+    figures.throughput_full_tps = load.full->throughput_tps();
+    figures.throughput_normal_tps = load.normal->throughput_tps();
+    figures.call_p50_full_us = summarize(load.full->round_trips()).p50_us;
+    figures.call_p50_normal_us = summarize(load.normal->round_trips()).p50_us;
+  }
+  if (Target* reference = load.reference) {
     figures.ref_throughput_tps = reference->throughput_tps();
     figures.ref_fire_and_forget_tps = reference->fire_and_forget_tps();
     auto ref_latency = summarize(reference->round_trips());
@@ -146,7 +189,9 @@ void measure_memory(zmq::context_t& context, const BenchOptions& options, const 
                     Figures& figures) {
   progress("memory: queueing " + std::to_string(options.queued) + " tasks");
   if (options.broker.empty()) {
-    Deployment broker = Deployment::start_zerotask(bin_dir, false);
+    BrokerSetup setup;
+    setup.max_queued = options.queued;  // the broker's default limit may be lower than --queued
+    Deployment broker = Deployment::start_zerotask(bin_dir, false, setup);
     RpcConnection connection(context, broker.endpoint());
     broker.wait_zerotask_ready(connection, false);
     figures.memory = measure_queue_memory(connection, *broker.broker_pid(), options.queued, false);
@@ -166,6 +211,17 @@ void measure_memory(zmq::context_t& context, const BenchOptions& options, const 
   }
 }
 
+void measure_restart(zmq::context_t& context, const BenchOptions& options, const std::string& bin_dir,
+                     const ScratchDirectory& scratch, Figures& figures) {
+  progress("recovery: storing " + std::to_string(options.recover) + " tasks, then restarting the broker");
+  figures.recovery = measure_recovery(context, bin_dir, scratch.file("recover.db"), options.recover);
+  char text[160];
+  std::snprintf(text, sizeof text,
+                "recovery: %.2f s until the restarted broker answered (stored in %.1f s, stopped in %.2f s)",
+                figures.recovery->recover_seconds, figures.recovery->fill_seconds, figures.recovery->stop_seconds);
+  progress(text);
+}
+
 }  // namespace
 
 Figures run_bench(const BenchOptions& options) {
@@ -175,9 +231,41 @@ Figures run_bench(const BenchOptions& options) {
   figures.calls = options.calls;
   figures.queued = options.queued;
   figures.window = options.window;
-  figures.system = options.broker.empty() ? "broker (memory store) and node (2 worker threads) started by zt-bench"
-                                          : "the broker at " + options.broker;
+  bool durable = options.broker.empty() && !options.skip_durable;
+  if (!options.broker.empty()) {
+    figures.system = "the broker at " + options.broker;
+  } else if (durable) {
+    figures.system =
+        "brokers with the memory store and the SQLite store (--sync full, --sync normal), each with a node (2 worker "
+        "threads), started by zt-bench";
+  } else {
+    figures.system = "broker (memory store) and node (2 worker threads) started by zt-bench";
+  }
   std::string bin_dir = options.bin_dir.empty() ? own_directory() : options.bin_dir;
+
+  // The durable stores' files; declared first so that it goes after every broker
+  // that uses them has stopped.
+  std::optional<ScratchDirectory> scratch;
+  if (durable) {
+    std::string parent = options.store_dir.empty() ? "." : options.store_dir;
+    FilesystemType filesystem = filesystem_type(parent);
+    figures.store_directory = std::filesystem::canonical(parent).string();
+    figures.store_filesystem = filesystem.name;
+    figures.recover = options.recover;
+    figures.durable_tasks = std::min(options.tasks, options.durable_tasks);
+    if (filesystem.memory_backed) {
+      figures.notes.push_back("the durable stores were on a " + filesystem.name +
+                              ", where fsync costs nothing: the --sync full figures do not show a disk's cost "
+                              "(use --store-dir)");
+    }
+    scratch.emplace(parent);
+    progress("durable stores in " + scratch->path() + " (" + filesystem.name + ")");
+    if (options.recover == 0) figures.notes.push_back("recovery not measured (--recover 0)");
+  } else if (options.skip_durable) {
+    figures.notes.push_back("durable store not measured (--skip-durable)");
+  } else {
+    figures.notes.push_back("durable store not measured: with --broker zt-bench starts no broker");
+  }
 
   zmq::context_t context(1);
   {
@@ -188,14 +276,26 @@ Figures run_bench(const BenchOptions& options) {
       reference = start_reference(context);
     }
     std::unique_ptr<Target> zerotask = start_zerotask(context, options, bin_dir);
-    measure_load(reference.get(), *zerotask, options, figures);
-  }  // both stop here: the memory figure gets the machine to itself
+    std::unique_ptr<Target> full;
+    std::unique_ptr<Target> normal;
+    if (durable) {
+      full = start_durable(context, bin_dir, scratch->file("full.db"), "full");
+      normal = start_durable(context, bin_dir, scratch->file("normal.db"), "normal");
+    }
+    LoadTargets load;
+    load.reference = reference.get();
+    load.zerotask = zerotask.get();
+    load.full = full.get();
+    load.normal = normal.get();
+    measure_load(load, options, figures);
+  }  // all stop here: the memory and recovery figures get the machine to themselves
 
   if (options.broker.empty() || options.broker_pid) {
     measure_memory(context, options, bin_dir, figures);
   } else {
     figures.notes.push_back("memory per queued task not measured: with --broker it needs --broker-pid");
   }
+  if (durable && options.recover > 0) measure_restart(context, options, bin_dir, *scratch, figures);
   return figures;
 }
 

@@ -53,17 +53,22 @@ std::string ChildProcess::end_description() const {
   return "status " + std::to_string(status_);
 }
 
-void ChildProcess::stop(std::chrono::milliseconds grace) {
-  if (!running()) return;
+bool ChildProcess::exited_cleanly() const {
+  return reaped_ && WIFEXITED(status_) && WEXITSTATUS(status_) == 0;
+}
+
+bool ChildProcess::stop(std::chrono::milliseconds grace) {
+  if (!running()) return true;
   kill(pid_, SIGTERM);
   auto deadline = std::chrono::steady_clock::now() + grace;
   while (std::chrono::steady_clock::now() < deadline) {
-    if (!running()) return;
+    if (!running()) return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   kill(pid_, SIGKILL);
   waitpid(pid_, &status_, 0);
   reaped_ = true;
+  return false;
 }
 
 std::string own_executable() {

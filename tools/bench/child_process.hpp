@@ -29,10 +29,14 @@ class ChildProcess {
   bool running();
   // How it ended ("exit status 3", "signal 9"), for error messages.
   std::string end_description() const;
+  // True once it has ended with exit status 0.
+  bool exited_cleanly() const;
+
+  // Sends SIGTERM, waits up to `grace` for the process to end, then SIGKILLs it.
+  // Returns once it is reaped; true when it ended within `grace`.
+  bool stop(std::chrono::milliseconds grace);
 
  private:
-  void stop(std::chrono::milliseconds grace);
-
   std::string program_;
   pid_t pid_ = -1;
   bool reaped_ = false;

@@ -39,13 +39,15 @@ Deployment Deployment::start_reference() {
   return deployment;
 }
 
-Deployment Deployment::start_zerotask(const std::string& bin_dir, bool with_node) {
+Deployment Deployment::start_zerotask(const std::string& bin_dir, bool with_node, const BrokerSetup& setup) {
   int port = free_port_pair();
   Deployment deployment(loopback_endpoint(port), loopback_endpoint(port + 1));
-  deployment.processes_.push_back(std::make_unique<ChildProcess>(
-      bin_dir + "/broker",
-      std::vector<std::string>{"--endpoint", deployment.endpoint_, "--events", deployment.event_endpoint_, "--store",
-                               "memory", "--log-level", "warn"}));
+  std::vector<std::string> args = {"--endpoint", deployment.endpoint_, "--events", deployment.event_endpoint_,
+                                   "--store",    setup.store};
+  if (setup.store != "memory") args.insert(args.end(), {"--sync", setup.sync});
+  if (setup.max_queued > 0) args.insert(args.end(), {"--max-queued", std::to_string(setup.max_queued)});
+  args.insert(args.end(), {"--log-level", "warn"});
+  deployment.processes_.push_back(std::make_unique<ChildProcess>(bin_dir + "/broker", args));
   if (with_node) {
     deployment.processes_.push_back(std::make_unique<ChildProcess>(
         bin_dir + "/node",
@@ -64,6 +66,19 @@ void Deployment::require_running() {
     if (!process->running()) {
       throw std::runtime_error(process->program() + " (pid " + std::to_string(process->pid()) + ") ended with " +
                                process->end_description());
+    }
+  }
+}
+
+void Deployment::stop(std::chrono::milliseconds grace) {
+  for (auto it = processes_.rbegin(); it != processes_.rend(); ++it) {
+    ChildProcess& process = **it;
+    bool ended = process.stop(grace);
+    if (!ended || !process.exited_cleanly()) {
+      throw std::runtime_error(
+          process.program() + " (pid " + std::to_string(process.pid()) + ") " +
+          (ended ? "ended with " + process.end_description() + " after SIGTERM"
+                 : "did not end within " + std::to_string(grace.count()) + " ms of SIGTERM and was killed"));
     }
   }
 }

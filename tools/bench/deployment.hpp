@@ -3,6 +3,8 @@
 // when the Deployment goes away. Used by one thread.
 #pragma once
 
+#include <chrono>
+#include <cstddef>
 #include <memory>
 #include <optional>
 #include <string>
@@ -15,6 +17,13 @@
 
 namespace zerotask::bench {
 
+// How a broker zt-bench starts keeps its tasks.
+struct BrokerSetup {
+  std::string store = "memory";  // --store: "memory" or the path of an SQLite file
+  std::string sync = "full";     // --sync of an SQLite store: "full" or "normal"
+  std::size_t max_queued = 0;    // --max-queued; 0: the broker's default
+};
+
 class Deployment {
  public:
   // A broker somebody else runs.
@@ -22,9 +31,9 @@ class Deployment {
 
   // The reference: zt-bench itself in its reference broker and worker modes.
   static Deployment start_reference();
-  // Our broker (memory store) and, when `with_node`, a node with 2 worker threads,
-  // from the executables in `bin_dir`.
-  static Deployment start_zerotask(const std::string& bin_dir, bool with_node);
+  // Our broker (by default with the memory store) and, when `with_node`, a node
+  // with 2 worker threads, from the executables in `bin_dir`.
+  static Deployment start_zerotask(const std::string& bin_dir, bool with_node, const BrokerSetup& setup = {});
 
   const std::string& endpoint() const { return endpoint_; }
   const std::string& event_endpoint() const { return event_endpoint_; }
@@ -40,6 +49,11 @@ class Deployment {
 
   // Throws when a process zt-bench started has ended.
   void require_running();
+
+  // Stops the processes zt-bench started, the broker last, each with SIGTERM and
+  // up to `grace` to end by itself. Throws when one had to be killed or ended with
+  // a status other than 0.
+  void stop(std::chrono::milliseconds grace);
 
  private:
   std::string endpoint_;

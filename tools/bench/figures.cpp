@@ -36,11 +36,57 @@ std::optional<bool> memory_met(const Figures& f) {
   return *bytes <= kBytesPerQueuedTaskTarget;
 }
 
+std::optional<double> difference(const std::optional<double>& value, const std::optional<double>& base) {
+  if (!value || !base) return std::nullopt;
+  return *value - *base;
+}
+
+std::optional<double> recover_seconds(const Figures& f) {
+  if (!f.recovery) return std::nullopt;
+  return f.recovery->recover_seconds;
+}
+
+std::optional<bool> throughput_full_met(const Figures& f) {
+  auto r = ratio(f.throughput_full_tps, f.throughput_tps);
+  if (!r) return std::nullopt;
+  return *r >= kThroughputFullRatioTarget;
+}
+
+std::optional<bool> throughput_normal_met(const Figures& f) {
+  auto r = ratio(f.throughput_normal_tps, f.throughput_tps);
+  if (!r) return std::nullopt;
+  return *r >= kThroughputNormalRatioTarget;
+}
+
+std::optional<bool> call_p50_full_met(const Figures& f) {
+  auto extra = difference(f.call_p50_full_us, f.call_p50_us);
+  if (!extra) return std::nullopt;
+  return *extra <= kCallP50FullExtraTargetUs;
+}
+
+// The target is for a given number of tasks; another count is not judged.
+std::optional<bool> recover_met(const Figures& f) {
+  if (!f.recovery || f.recovery->tasks != kRecoverTargetTasks) return std::nullopt;
+  return f.recovery->recover_seconds < kRecoverSecondsTarget;
+}
+
 std::string format(const std::optional<double>& value, int decimals, const char* suffix = "") {
   if (!value) return "-";
   char text[64];
   std::snprintf(text, sizeof text, "%.*f%s", decimals, *value, suffix);
   return text;
+}
+
+std::string format_signed(const std::optional<double>& value, int decimals) {
+  if (!value) return "-";
+  char text[64];
+  std::snprintf(text, sizeof text, "%+.*f", decimals, *value);
+  return text;
+}
+
+std::string result_of(const std::string& target, const std::optional<bool>& met) {
+  if (target.empty()) return "";
+  return met ? (*met ? "pass" : "FAIL") : "n/a";
 }
 
 json or_null(const std::optional<double>& value) {
@@ -63,19 +109,61 @@ struct Row {
 void print_row(std::ostream& out, const std::string& figure, const std::string& value, const std::string& reference,
                const std::string& ratio, const std::string& target, const std::string& result) {
   char line[160];
-  std::snprintf(line, sizeof line, "%-28s %12s %12s %8s %10s  %s", figure.c_str(), value.c_str(), reference.c_str(),
+  std::snprintf(line, sizeof line, "%-28s %12s %12s %9s %10s  %s", figure.c_str(), value.c_str(), reference.c_str(),
                 ratio.c_str(), target.c_str(), result.c_str());
   std::string text = line;
   text.erase(text.find_last_not_of(' ') + 1);
   out << text << "\n";
 }
 
+// The durable store's figures beside the memory store's (the "value" rows above):
+// throughput as a ratio, call p50 as the microseconds it adds.
+void print_durable_rows(std::ostream& out, const Figures& f) {
+  out << "\ndurable store (SQLite) in " << f.store_directory << " (" << f.store_filesystem
+      << "), beside the memory store's figures above\n";
+  char target_full[32];
+  char target_normal[32];
+  char target_extra[32];
+  char target_recover[32];
+  std::snprintf(target_full, sizeof target_full, ">= %.2fx", kThroughputFullRatioTarget);
+  std::snprintf(target_normal, sizeof target_normal, ">= %.2fx", kThroughputNormalRatioTarget);
+  std::snprintf(target_extra, sizeof target_extra, "<= %+.0f", kCallP50FullExtraTargetUs);
+  std::snprintf(target_recover, sizeof target_recover, "< %.0f", kRecoverSecondsTarget);
+  print_row(out, "figure", "value", "memory", "vs memory", "target", "result");
+  print_row(out, "throughput full (tasks/s)", format(f.throughput_full_tps, 0), format(f.throughput_tps, 0),
+            format(ratio(f.throughput_full_tps, f.throughput_tps), 2, "x"), target_full,
+            result_of(target_full, throughput_full_met(f)));
+  print_row(out, "throughput normal (tasks/s)", format(f.throughput_normal_tps, 0), format(f.throughput_tps, 0),
+            format(ratio(f.throughput_normal_tps, f.throughput_tps), 2, "x"), target_normal,
+            result_of(target_normal, throughput_normal_met(f)));
+  print_row(out, "call p50 full (us)", format(f.call_p50_full_us, 1), format(f.call_p50_us, 1),
+            format_signed(difference(f.call_p50_full_us, f.call_p50_us), 1), target_extra,
+            result_of(target_extra, call_p50_full_met(f)));
+  print_row(out, "call p50 normal (us)", format(f.call_p50_normal_us, 1), format(f.call_p50_us, 1),
+            format_signed(difference(f.call_p50_normal_us, f.call_p50_us), 1), "", "");
+  std::string recover_figure = "recover " + std::to_string(f.recover) + " tasks (s)";
+  print_row(out, recover_figure, format(recover_seconds(f), 2), "-", "-", target_recover,
+            result_of(target_recover, recover_met(f)));
+  if (f.recovery) {
+    char line[200];
+    std::snprintf(line, sizeof line,
+                  "\nrecovery: %zu tasks queued in %.1f s (--sync normal), store %.1f MiB, broker stopped in %.2f s "
+                  "after SIGTERM, restarted with --sync full\n",
+                  f.recovery->tasks, f.recovery->fill_seconds,
+                  static_cast<double>(f.recovery->store_bytes) / (1024.0 * 1024.0), f.recovery->stop_seconds);
+    out << line;
+  }
+}
+
 }  // namespace
 
 void print_table(std::ostream& out, const Figures& f) {
   out << "zt-bench " << version() << ": " << f.system << "; " << f.nproc << " cores\n"
-      << f.tasks << " tasks (window " << f.window << "), " << f.calls << " sequential calls, " << f.queued
-      << " queued tasks\n\n";
+      << f.tasks << " tasks (window " << f.window << ")";
+  if (!f.store_directory.empty()) out << ", " << f.durable_tasks << " on each durable store";
+  out << ", " << f.calls << " sequential calls, " << f.queued << " queued tasks";
+  if (!f.store_directory.empty()) out << ", " << f.recover << " tasks recovered";
+  out << "\n\n";
   char target_throughput[32];
   char target_p50[32];
   char target_memory[32];
@@ -92,15 +180,15 @@ void print_table(std::ostream& out, const Figures& f) {
   };
   print_row(out, "figure", "value", "reference", "ratio", "target", "result");
   for (const auto& row : rows) {
-    std::string result = row.target.empty() ? "" : (row.met ? (*row.met ? "pass" : "FAIL") : "n/a");
     print_row(out, row.figure, format(row.value, row.decimals), format(row.reference, row.decimals),
-              format(ratio(row.value, row.reference), 2, "x"), row.target, result);
+              format(ratio(row.value, row.reference), 2, "x"), row.target, result_of(row.target, row.met));
   }
   if (f.memory) {
     out << "\nmemory: broker resident " << f.memory->resident_before / 1024 << " KiB before, peak "
         << f.memory->peak_after / 1024 << " KiB with " << f.memory->tasks << " tasks queued; payload "
         << f.memory->payload_bytes << " B per task\n";
   }
+  if (!f.store_directory.empty()) print_durable_rows(out, f);
   for (const auto& note : f.notes) out << "note: " << note << "\n";
 }
 
@@ -113,12 +201,21 @@ json to_json(const Figures& f) {
       {"calls", f.calls},
       {"queued", f.queued},
       {"window", f.window},
+      {"durable_tasks", f.durable_tasks},
+      {"recover", f.recover},
+      {"store_directory", f.store_directory.empty() ? json(nullptr) : json(f.store_directory)},
+      {"store_filesystem", f.store_filesystem.empty() ? json(nullptr) : json(f.store_filesystem)},
       {"throughput_tps", or_null(f.throughput_tps)},
       {"fire_and_forget_tps", or_null(f.fire_and_forget_tps)},
       {"call_p50_us", or_null(f.call_p50_us)},
       {"call_p99_us", or_null(f.call_p99_us)},
       {"client_call_p50_us", or_null(f.client_call_p50_us)},
       {"rss_per_queued_task_bytes", or_null(bytes_per_task(f))},
+      {"throughput_full_tps", or_null(f.throughput_full_tps)},
+      {"throughput_normal_tps", or_null(f.throughput_normal_tps)},
+      {"call_p50_full_us", or_null(f.call_p50_full_us)},
+      {"call_p50_normal_us", or_null(f.call_p50_normal_us)},
+      {"recover_seconds", or_null(recover_seconds(f))},
       {"ref_throughput_tps", or_null(f.ref_throughput_tps)},
       {"ref_fire_and_forget_tps", or_null(f.ref_fire_and_forget_tps)},
       {"ref_p50_us", or_null(f.ref_p50_us)},
@@ -128,10 +225,18 @@ json to_json(const Figures& f) {
       {"call_p50_ratio", or_null(ratio(f.call_p50_us, f.ref_p50_us))},
       {"call_p99_ratio", or_null(ratio(f.call_p99_us, f.ref_p99_us))},
       {"client_call_p50_ratio", or_null(ratio(f.client_call_p50_us, f.ref_p50_us))},
+      {"throughput_full_ratio", or_null(ratio(f.throughput_full_tps, f.throughput_tps))},
+      {"throughput_normal_ratio", or_null(ratio(f.throughput_normal_tps, f.throughput_tps))},
+      {"call_p50_full_extra_us", or_null(difference(f.call_p50_full_us, f.call_p50_us))},
+      {"call_p50_normal_extra_us", or_null(difference(f.call_p50_normal_us, f.call_p50_us))},
       {"targets_met",
        {{"throughput", or_null(throughput_met(f))},
         {"call_p50", or_null(call_p50_met(f))},
-        {"rss_per_queued_task", or_null(memory_met(f))}}},
+        {"rss_per_queued_task", or_null(memory_met(f))},
+        {"throughput_full", or_null(throughput_full_met(f))},
+        {"throughput_normal", or_null(throughput_normal_met(f))},
+        {"call_p50_full", or_null(call_p50_full_met(f))},
+        {"recover", or_null(recover_met(f))}}},
       {"notes", f.notes},
   };
   if (f.memory) {
@@ -140,6 +245,13 @@ json to_json(const Figures& f) {
                      {"peak_bytes", f.memory->peak_after},
                      {"payload_bytes_per_task", f.memory->payload_bytes},
                      {"peak_reset", f.memory->peak_reset}};
+  }
+  if (f.recovery) {
+    out["recovery"] = {{"tasks", f.recovery->tasks},
+                       {"seconds", f.recovery->recover_seconds},
+                       {"fill_seconds", f.recovery->fill_seconds},
+                       {"stop_seconds", f.recovery->stop_seconds},
+                       {"store_bytes", f.recovery->store_bytes}};
   }
   return out;
 }

@@ -10,14 +10,21 @@
 #include <vector>
 
 #include "queue_memory.hpp"
+#include "recovery.hpp"
 #include "zerotask/json_rpc.hpp"
 
 namespace zerotask::bench {
 
-// Targets from DESIGN.md section 6, as ratios to the reference or absolute.
+// Targets from the design brief, as ratios to the reference or absolute.
 inline constexpr double kThroughputRatioTarget = 0.7;      // at least
 inline constexpr double kCallP50RatioTarget = 1.3;         // at most
 inline constexpr double kBytesPerQueuedTaskTarget = 1024;  // at most
+// Targets of the durable store, against the memory store's figures of the same run.
+inline constexpr double kThroughputFullRatioTarget = 0.5;    // at least, with --sync full
+inline constexpr double kThroughputNormalRatioTarget = 0.8;  // at least, with --sync normal
+inline constexpr double kCallP50FullExtraTargetUs = 1000;    // at most, added to the memory store's p50
+inline constexpr double kRecoverSecondsTarget = 10;          // under, to recover kRecoverTargetTasks
+inline constexpr std::size_t kRecoverTargetTasks = 1000000;  // with another --recover the target is not judged
 
 struct Figures {
   // Conditions.
@@ -26,7 +33,11 @@ struct Figures {
   std::size_t calls = 0;
   std::size_t queued = 0;
   std::size_t window = 0;
-  std::string system;  // what was measured, in words
+  std::size_t durable_tasks = 0;  // throughput tasks on each durable store (0: not measured)
+  std::size_t recover = 0;        // tasks stored for the recovery figure (0: not measured)
+  std::string system;             // what was measured, in words
+  std::string store_directory;    // where the durable stores were; empty when not measured
+  std::string store_filesystem;   // its filesystem type ("ext4", ...)
 
   // Ours.
   std::optional<double> throughput_tps;
@@ -35,6 +46,13 @@ struct Figures {
   std::optional<double> call_p99_us;
   std::optional<double> client_call_p50_us;
   std::optional<QueueMemory> memory;
+
+  // Ours with the durable (SQLite) store, beside the memory store's above.
+  std::optional<double> throughput_full_tps;
+  std::optional<double> throughput_normal_tps;
+  std::optional<double> call_p50_full_us;
+  std::optional<double> call_p50_normal_us;
+  std::optional<Recovery> recovery;
 
   // The reference.
   std::optional<double> ref_throughput_tps;

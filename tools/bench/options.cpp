@@ -10,7 +10,8 @@ void add_options(CLI::App& app, BenchOptions& options) {
   app.description(
       "Measures a zerotask broker and node against a reference broker with the same hops that only parses and "
       "re-serializes JSON-RPC (see docs/BENCHMARKS.md). By default starts its own broker (memory store) and a node "
-      "with 2 worker threads on free loopback ports, and always stops them before it exits.\n"
+      "with 2 worker threads on free loopback ports, and the same with the durable SQLite store (--sync full and "
+      "--sync normal) in a scratch directory it removes afterwards; it always stops them before it exits.\n"
       "Exit status: 0 when every measurement ran (whether or not the targets were met), 1 on an error, 2 on a usage "
       "error.");
   app.set_version_flag("--version", std::string(version()));
@@ -27,6 +28,21 @@ void add_options(CLI::App& app, BenchOptions& options) {
   app.add_option("--window", options.window, "Requests in flight in the pipelined runs (ours and the reference's)")
       ->check(CLI::Range(std::size_t{1}, std::size_t{100'000}))
       ->capture_default_str();
+  app.add_option("--durable-tasks", options.durable_tasks,
+                 "No-op tasks in the throughput run on the durable stores (at most --tasks; an fsync per commit makes "
+                 "--sync full far slower)")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{100'000'000}))
+      ->capture_default_str();
+  app.add_option("--recover", options.recover,
+                 "Tasks stored before a durable broker is restarted for the recovery figure (0: not measured)")
+      ->check(CLI::Range(std::size_t{0}, std::size_t{100'000'000}))
+      ->capture_default_str();
+  app.add_option("--store-dir", options.store_dir,
+                 "Directory in which the durable stores' scratch directory is made (default: the current one; "
+                 "not a tmpfs, where fsync costs nothing)")
+      ->check(CLI::ExistingDirectory);
+  app.add_flag("--skip-durable", options.skip_durable,
+               "Do not measure the durable store (throughput and call p50 with --sync full and normal, recovery)");
   auto* broker = app.add_option("--broker", options.broker,
                                 "Request endpoint of a running broker with a node serving noop; nothing is started");
   app.add_option("--events", options.events,

@@ -15,14 +15,18 @@ class App;
 namespace zerotask::bench {
 
 struct BenchOptions {
-  std::size_t tasks = 100000;       // pipelined and fire-and-forget tasks
-  std::size_t calls = 2000;         // sequential blocking calls
-  std::size_t queued = 1000000;     // tasks queued for the memory figure
-  std::size_t window = 1000;        // requests in flight in the pipelined runs
-  std::string broker;               // empty: start a broker and a node ourselves
-  std::string events;               // with `broker`: its event endpoint (empty: port + 1)
-  std::optional<pid_t> broker_pid;  // with `broker`: measure its memory
-  std::string bin_dir;              // where broker and node are; empty: beside zt-bench
+  std::size_t tasks = 100000;         // pipelined and fire-and-forget tasks
+  std::size_t calls = 2000;           // sequential blocking calls
+  std::size_t queued = 1000000;       // tasks queued for the memory figure
+  std::size_t window = 1000;          // requests in flight in the pipelined runs
+  std::size_t durable_tasks = 20000;  // throughput run on the durable stores (at most `tasks`)
+  std::size_t recover = 1000000;      // tasks a restarted durable broker recovers; 0: not measured
+  bool skip_durable = false;          // no durable-store figures (throughput, p50, recovery)
+  std::string store_dir;              // where the durable stores' scratch directory goes; empty: "."
+  std::string broker;                 // empty: start a broker and a node ourselves
+  std::string events;                 // with `broker`: its event endpoint (empty: port + 1)
+  std::optional<pid_t> broker_pid;    // with `broker`: measure its memory
+  std::string bin_dir;                // where broker and node are; empty: beside zt-bench
   bool json = false;
   bool skip_reference = false;
 

@@ -6,10 +6,13 @@
 
 namespace zerotask::bench {
 
-RpcConnection::RpcConnection(zmq::context_t& context, const std::string& endpoint)
+RpcConnection::RpcConnection(zmq::context_t& context, const std::string& endpoint,
+                             std::chrono::milliseconds reconnect_interval)
     : endpoint_(endpoint), socket_(context, zmq::socket_type::dealer) {
   apply_socket_limits(socket_, SocketLimits{});
   socket_.set(zmq::sockopt::linger, 0);
+  if (reconnect_interval.count() > 0)
+    socket_.set(zmq::sockopt::reconnect_ivl, static_cast<int>(reconnect_interval.count()));
   socket_.connect(endpoint_);
 }
 

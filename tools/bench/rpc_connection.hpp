@@ -18,7 +18,10 @@ namespace zerotask::bench {
 
 class RpcConnection {
  public:
-  RpcConnection(zmq::context_t& context, const std::string& endpoint);
+  // A `reconnect_interval` above 0 replaces ZeroMQ's 100 ms between attempts to
+  // connect to an endpoint nobody has bound yet (for timing a broker's start).
+  RpcConnection(zmq::context_t& context, const std::string& endpoint,
+                std::chrono::milliseconds reconnect_interval = std::chrono::milliseconds(0));
 
   const std::string& endpoint() const { return endpoint_; }
 

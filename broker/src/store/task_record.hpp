@@ -17,6 +17,10 @@ struct TaskRecord {
   std::string function;
   std::string params_json;  // the params, serialized: the store and node.run take them as they are
   TaskState state = TaskState::Queued;
+  // Not stored: set on every task recovered after a restart, whose next hand-out
+  // skips one attempt number (the one a hand-out sent just before a crash, whose
+  // commit never happened, may have used).
+  bool skip_attempt = false;
   int attempt = 0;      // hand-outs to nodes so far; with the id, the token of the current lease
   int retries = 0;      // failed attempts retried since submission or the last task.retry
   int max_retries = -1;  // -1: the function's default, else the broker's
