@@ -28,6 +28,23 @@ const json& first_result(const Received& done) {
   return done.params().at("results").at(0);
 }
 
+// A node serving add and `hold`, which blocks until the gate opens.
+struct HoldingNode {
+  explicit HoldingNode(FakeBroker& broker)
+      : running(node_config(broker), [this](Node& node) {
+          with_add(node);
+          node.register_function("hold", [this](const json&) {
+            started = true;
+            gate.wait();
+            return json("held");
+          });
+        }) {}
+
+  Gate gate;
+  std::atomic<bool> started{false};
+  RunningNode running;
+};
+
 // The next node.done holding a result for `id`, skipping the ones a node sends again
 // after a rejoin (it resends what the broker has not confirmed).
 std::optional<Received> expect_done_of(FakeBroker& broker, const std::string& id) {
@@ -46,6 +63,24 @@ bool round_trip(FakeBroker& broker, const std::string& identity) {
   broker.run(identity, json::array({task("00000000000000ff", "add", {0, 0})}));
   auto done = broker.expect("node.done");
   return done && first_result(*done).at("id") == "00000000000000ff";
+}
+
+// Says hello (epoch e1), starts task `id` on `hold`, then publishes epoch e2 so the
+// node rejoins on a new connection; returns the hello on it.
+std::optional<Received> rejoin_while_holding(FakeBroker& broker, HoldingNode& node, const std::string& id,
+                                             int attempt) {
+  auto hello = broker.accept_hello("e1");
+  REQUIRE(hello);
+  REQUIRE(broker.wait_for_subscriber());
+  REQUIRE(round_trip(broker, hello->identity));
+  // Started, not just queued: a reconnect drops the tasks no worker has started.
+  broker.run(hello->identity, json::array({task(id, "hold", nullptr, attempt)}));
+  REQUIRE(wait_until([&] { return node.started.load(); }));
+  broker.publish("broker", json{{"event", "started"}, {"epoch", "e2"}, {"time", 2}});
+  auto again = broker.accept_hello("e2");
+  REQUIRE(again);
+  CHECK(again->identity != hello->identity);
+  return again;
 }
 
 }  // namespace
@@ -313,28 +348,9 @@ TEST_CASE("a node that hears nothing from the broker for three intervals reconne
 TEST_CASE("a task still running when the node reconnects reports its result on the new connection" *
           doctest::timeout(30)) {
   FakeBroker broker;
-  Gate gate;
-  std::atomic<bool> started{false};
-  RunningNode running(node_config(broker), [&](Node& node) {
-    with_add(node);
-    node.register_function("hold", [&](const json&) {
-      started = true;
-      gate.wait();
-      return json("held");
-    });
-  });
-  auto hello = broker.accept_hello("e1");
-  REQUIRE(hello);
-  REQUIRE(broker.wait_for_subscriber());
-  REQUIRE(round_trip(broker, hello->identity));
-  // Started, not just queued: a reconnect drops the tasks no worker has started.
-  broker.run(hello->identity, json::array({task("0000000000000006", "hold", nullptr)}));
-  REQUIRE(wait_until([&] { return started.load(); }));
-  broker.publish("broker", json{{"event", "started"}, {"epoch", "e2"}, {"time", 2}});
-  auto again = broker.accept_hello("e2");
-  REQUIRE(again);
-  REQUIRE(again->identity != hello->identity);
-  gate.open();
+  HoldingNode node(broker);
+  auto again = rejoin_while_holding(broker, node, "0000000000000006", 1);
+  node.gate.open();
   auto done = expect_done_of(broker, "0000000000000006");
   REQUIRE(done);
   CHECK(done->identity == again->identity);
@@ -344,28 +360,11 @@ TEST_CASE("a task still running when the node reconnects reports its result on t
 TEST_CASE("the hello after a rejoin lists the tasks still running with their attempts, and only those" *
           doctest::timeout(30)) {
   FakeBroker broker;
-  Gate gate;
-  std::atomic<bool> started{false};
-  RunningNode running(node_config(broker), [&](Node& node) {
-    with_add(node);
-    node.register_function("hold", [&](const json&) {
-      started = true;
-      gate.wait();
-      return json("held");
-    });
-  });
-  auto hello = broker.accept_hello("e1");
-  REQUIRE(hello);
-  REQUIRE(broker.wait_for_subscriber());
-  // A finished task is not listed, a running one is.
-  REQUIRE(round_trip(broker, hello->identity));
-  broker.run(hello->identity, json::array({task("0000000000000010", "hold", nullptr, 3)}));
-  REQUIRE(wait_until([&] { return started.load(); }));
-  broker.publish("broker", json{{"event", "started"}, {"epoch", "e2"}, {"time", 2}});
-  auto again = broker.accept_hello("e2");
-  REQUIRE(again);
+  HoldingNode node(broker);
+  // The add task of the round trip has finished: it is not listed, the held one is.
+  auto again = rejoin_while_holding(broker, node, "0000000000000010", 3);
   CHECK(again->params().at("running") == json::array({{{"id", "0000000000000010"}, {"attempt", 3}}}));
-  gate.open();
+  node.gate.open();
   CHECK(expect_done_of(broker, "0000000000000010"));
   // Once its result is out, the next hello has nothing to list.
   REQUIRE(round_trip(broker, again->identity));

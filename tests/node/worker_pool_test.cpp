@@ -36,6 +36,16 @@ struct Collector {
   }
 };
 
+// A function that notes it started, waits for its stop token (at most 20 s) and
+// returns whether it fired.
+TaskFunction until_stopped(std::atomic<bool>& started) {
+  return [&started](const json&, TaskContext& context) {
+    started = true;
+    wait_until([&] { return context.stop_token().stop_requested(); }, 20s);
+    return json(context.stop_token().stop_requested());
+  };
+}
+
 std::vector<node_impl::Job> jobs(const TaskFunction& function, int count, const std::string& prefix = "t") {
   std::vector<node_impl::Job> out;
   for (int i = 0; i < count; ++i) out.push_back(node_impl::Job{prefix + std::to_string(i), 1, &function, json{i}});
@@ -136,13 +146,9 @@ TEST_CASE("queued jobs no worker has started can be discarded" * doctest::timeou
 TEST_CASE("request_stop fires the stop token of running functions" * doctest::timeout(30)) {
   Collector collector;
   std::atomic<bool> started{false};
-  TaskFunction until_stopped = [&](const json&, TaskContext& context) {
-    started = true;
-    wait_until([&] { return context.stop_token().stop_requested(); }, 20s);
-    return json(context.stop_token().stop_requested());
-  };
   node_impl::WorkerPool pool(1, collector.outbox);
-  auto batch = jobs(until_stopped, 1);
+  TaskFunction function = until_stopped(started);  // jobs() keep a pointer to it
+  auto batch = jobs(function, 1);
   pool.submit(batch);
   REQUIRE(wait_until([&] { return started.load(); }));
   pool.request_stop();
@@ -153,12 +159,10 @@ TEST_CASE("request_stop fires the stop token of running functions" * doctest::ti
 TEST_CASE("a job past its timeout gets its stop token fired and reports timed_out instead of its result" *
           doctest::timeout(30)) {
   Collector collector;
-  TaskFunction until_stopped = [](const json&, TaskContext& context) {
-    wait_until([&] { return context.stop_token().stop_requested(); }, 20s);
-    return json(context.stop_token().stop_requested());
-  };
+  std::atomic<bool> started{false};
   node_impl::WorkerPool pool(1, collector.outbox);
-  auto batch = jobs(until_stopped, 1);
+  TaskFunction function = until_stopped(started);  // jobs() keep a pointer to it
+  auto batch = jobs(function, 1);
   batch[0].timeout = 50ms;
   auto start = std::chrono::steady_clock::now();
   pool.submit(batch);
@@ -198,13 +202,9 @@ TEST_CASE("a job that returns within its timeout reports its result, and its tim
 TEST_CASE("request_stop also fires the stop token of a job with a timeout" * doctest::timeout(30)) {
   Collector collector;
   std::atomic<bool> started{false};
-  TaskFunction until_stopped = [&](const json&, TaskContext& context) {
-    started = true;
-    wait_until([&] { return context.stop_token().stop_requested(); }, 20s);
-    return json(context.stop_token().stop_requested());
-  };
   node_impl::WorkerPool pool(1, collector.outbox);
-  auto batch = jobs(until_stopped, 1);
+  TaskFunction function = until_stopped(started);  // jobs() keep a pointer to it
+  auto batch = jobs(function, 1);
   batch[0].timeout = 60000ms;
   pool.submit(batch);
   REQUIRE(wait_until([&] { return started.load(); }));
@@ -217,7 +217,7 @@ TEST_CASE("destroying the pool fires the stop token and waits for running functi
   Collector collector;
   std::atomic<bool> started{false};
   std::atomic<bool> returned{false};
-  TaskFunction until_stopped = [&](const json&, TaskContext& context) {
+  TaskFunction notes_its_return = [&](const json&, TaskContext& context) {
     started = true;
     wait_until([&] { return context.stop_token().stop_requested(); }, 20s);
     returned = true;
@@ -225,7 +225,7 @@ TEST_CASE("destroying the pool fires the stop token and waits for running functi
   };
   {
     node_impl::WorkerPool pool(2, collector.outbox);
-    auto batch = jobs(until_stopped, 1);
+    auto batch = jobs(notes_its_return, 1);
     pool.submit(batch);
     REQUIRE(wait_until([&] { return started.load(); }));
   }
