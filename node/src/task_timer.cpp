@@ -40,8 +40,10 @@ void TaskTimer::run() {
       continue;
     }
     auto first = armed_.begin();
-    if (Clock::now() < first->first.first) {
-      changed_.wait_until(lock, first->first.first);
+    // A copy: the entry may be disarmed (erased) while this thread waits.
+    const Clock::time_point deadline = first->first.first;
+    if (Clock::now() < deadline) {
+      changed_.wait_until(lock, deadline);
       continue;
     }
     std::stop_source expired = std::move(first->second);

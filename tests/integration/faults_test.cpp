@@ -132,7 +132,14 @@ TEST_CASE("a subscriber that never reads its events does not stop the broker fro
   bool drained = wait_until(
       [&] { return system.peer->call("broker.stats")["result"]["tasks"]["SUCCEEDED"] == kBatches * 1000; }, 60s);
   CHECK(drained);
+  // The dropped events do not pile up in the broker. Under AddressSanitizer its
+  // shadow memory and free-quarantine make any process far larger.
+#if defined(__SANITIZE_ADDRESS__)
+  constexpr long kMostKib = 1024 * 1024;
+#else
+  constexpr long kMostKib = 200 * 1024;
+#endif
   long rss = resident_kib(system.broker->pid());
   CHECK(rss > 0);
-  CHECK(rss < 200 * 1024);
+  CHECK(rss < kMostKib);
 }
