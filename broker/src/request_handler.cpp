@@ -212,8 +212,7 @@ std::optional<json> RequestHandler::call_task_method(rpc::Request& request, cons
     NewTask task = read_new_task(spec);
     Submitted submitted = scheduler_.submit(std::move(task), wait ? reply_to : std::nullopt);
     if (wait) return std::nullopt;
-    json answer = {{"id", format_task_id(submitted.id)},
-                   {"state", to_string(scheduler_.find(submitted.id)->state)}};
+    json answer = {{"id", format_task_id(submitted.id)}, {"state", to_string(submitted.state)}};
     if (submitted.duplicate) answer["duplicate"] = true;
     return answer;
   }

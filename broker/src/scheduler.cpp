@@ -170,7 +170,7 @@ Submitted Scheduler::submit(NewTask task, std::optional<ReplyTo> result_waiter) 
             add_waiter(first->id, std::move(waiter));
           }
         }
-        return Submitted{first->id, true};
+        return Submitted{first->id, first->state, true};
       }
     }
   }
@@ -193,7 +193,7 @@ Submitted Scheduler::submit(NewTask task, std::optional<ReplyTo> result_waiter) 
   }
   enqueue(stored, false);
   publish_task(stored);
-  return Submitted{stored.id, false};
+  return Submitted{stored.id, TaskState::Queued, false};
 }
 
 void Scheduler::enqueue(TaskRecord& record, bool at_front) {
@@ -227,28 +227,39 @@ void Scheduler::finish(TaskRecord& record, TaskState state, json result, json er
 
 void Scheduler::fail_attempt(TaskRecord& record, json error, bool lost_lease) {
   if (record.retries >= max_retries_of(record)) {
+    // No node ran a lost attempt to its end: the error's data names the node, and a
+    // result that node may still send is no result the broker took (already_taken).
+    if (lost_lease) record.node.clear();
     finish(record, TaskState::Failed, nullptr, std::move(error));
     return;
   }
   ++record.retries;
   ++retried_;
   record.error = std::move(error);
+  if (lost_lease) {
+    // The task did nothing wrong: it runs again at once, ahead of newer work.
+    queue_again(record, true);
+    return;
+  }
+  auto delay = backoff(record.retries);
   record.node.clear();
   record.started_at = 0;
   record.progress = nullptr;
-  if (lost_lease) {
-    // The task did nothing wrong: it runs again at once, ahead of newer work.
-    set_state(record, TaskState::Queued);
-    record.run_at = 0;
-    store_.mark_changed(record);
-    enqueue(record, true);
-  } else {
-    auto delay = backoff(record.retries);
-    set_state(record, TaskState::Pending);
-    record.run_at = unix_time_ms() + delay.count();
-    store_.mark_changed(record);
-    retry_due_.emplace(std::chrono::steady_clock::now() + delay, record.id);
-  }
+  set_state(record, TaskState::Pending);
+  record.run_at = unix_time_ms() + delay.count();
+  store_.mark_changed(record);
+  retry_due_.emplace(std::chrono::steady_clock::now() + delay, record.id);
+  publish_task(record);
+}
+
+void Scheduler::queue_again(TaskRecord& record, bool at_front) {
+  record.node.clear();
+  record.started_at = 0;
+  record.progress = nullptr;
+  record.run_at = 0;
+  set_state(record, TaskState::Queued);
+  store_.mark_changed(record);
+  enqueue(record, at_front);
   publish_task(record);
 }
 
@@ -351,13 +362,7 @@ json Scheduler::retry(TaskId id) {
   record->retries = 0;
   record->error = nullptr;
   record->ended_at = 0;
-  record->started_at = 0;
-  record->node.clear();
-  record->progress = nullptr;
-  set_state(*record, TaskState::Queued);
-  store_.mark_changed(*record);
-  enqueue(*record, false);
-  publish_task(*record);
+  queue_again(*record, false);
   return to_json(*record);
 }
 
@@ -447,11 +452,7 @@ bool Scheduler::holds_lease(NodeSession& session, const TaskRecord& record, std:
 }
 
 bool Scheduler::already_taken(const NodeSession& session, const TaskRecord& record, std::int64_t attempt) const {
-  if (!is_final(record.state) || record.attempt != attempt || record.node != session.name) return false;
-  // A lost lease ends a task too, but with no result from the node.
-  if (!record.error.is_object()) return true;
-  auto data = record.error.find("data");
-  return data == record.error.end() || !data->is_object() || data->value("type", "") != "zerotask::NodeLost";
+  return is_final(record.state) && record.attempt == attempt && record.node == session.name;
 }
 
 void Scheduler::refuse_from_unknown_peer(std::size_t results) {
@@ -537,15 +538,9 @@ void Scheduler::lose_leases(NodeSession& session, std::string_view reason) {
     release_lease(*record);
     if (counts_as_failure(reason)) {
       fail_attempt(*record, node_lost_error(session.name, reason, id), true);
-      continue;
+    } else {
+      queue_again(*record, true);
     }
-    set_state(*record, TaskState::Queued);
-    record->node.clear();
-    record->started_at = 0;
-    record->progress = nullptr;
-    store_.mark_changed(*record);
-    enqueue(*record, true);
-    publish_task(*record);
   }
   session.running.clear();
   session.adopted.clear();
@@ -708,11 +703,7 @@ void Scheduler::release_due_retries(SteadyTime now) {
     retry_due_.erase(retry_due_.begin());
     TaskRecord* record = store_.find(id);
     if (!record || record->state != TaskState::Pending) continue;  // cancelled meanwhile
-    set_state(*record, TaskState::Queued);
-    record->run_at = 0;
-    store_.mark_changed(*record);
-    enqueue(*record, false);
-    publish_task(*record);
+    queue_again(*record, false);
   }
 }
 

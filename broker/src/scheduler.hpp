@@ -71,6 +71,7 @@ struct LeaseToken {
 
 struct Submitted {
   TaskId id = 0;
+  TaskState state = TaskState::Queued;  // the task's state now
   bool duplicate = false;  // the idempotency key was known: `id` is the first task's
 };
 
@@ -171,6 +172,8 @@ class Scheduler {
   // An attempt failed: retried after a backoff (at once for a lost lease) while the
   // task has retries left, FAILED otherwise.
   void fail_attempt(TaskRecord& record, json error, bool lost_lease);
+  // QUEUED again, the last attempt's node, start and progress cleared.
+  void queue_again(TaskRecord& record, bool at_front);
   void release_lease(TaskRecord& record);
   void finish_entry(NodeSession& session, const json& entry);
   // True when `session` holds the lease of `record` at `attempt`; it may claim a

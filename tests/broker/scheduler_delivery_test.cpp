@@ -147,6 +147,11 @@ TEST_CASE("a lost lease counts as a failed attempt and is queued again at once" 
   json replies = f.take_replies();
   REQUIRE(replies.size() == 1);
   CHECK(replies[0]["error"]["code"] == -32000);
+  // The lost node comes back with the result of that attempt: too late, and stale.
+  f.hello("n1", "node-1", "noop", 1, f.now);
+  f.scheduler.done("n1", success(json{{"id", format_task_id(id)}, {"attempt", 2}}, "late"));
+  CHECK(record->state == TaskState::Failed);
+  CHECK(f.scheduler.stats(f.now)["stale_results"] == 1);
 }
 
 TEST_CASE("a node that says bye hands its tasks back without using a retry" * doctest::timeout(10)) {
