@@ -33,6 +33,7 @@ SchedulerConfig scheduler_config(const BrokerConfig& config) {
   scheduler.max_retries = config.max_retries;
   scheduler.retry_backoff = config.retry_backoff;
   scheduler.retry_backoff_max = config.retry_backoff_max;
+  scheduler.cancel_grace = config.cancel_grace;
   scheduler.max_queued = config.max_queued;
   scheduler.max_payload_bytes = config.max_payload_bytes;
   scheduler.max_waiting_per_peer = config.max_waiting_per_peer;
@@ -61,7 +62,8 @@ BrokerLoop::BrokerLoop(const BrokerConfig& config, std::map<std::string, BrokerM
       events_(context_, zmq::socket_type::xpub),
       store_(open_store(config)),
       scheduler_(*store_, outbox_, scheduler_config(config), std::chrono::steady_clock::now()),
-      handler_(scheduler_, outbox_, config.max_depth, std::move(custom_methods)) {
+      schedules_(*store_, scheduler_, std::chrono::steady_clock::now()),
+      handler_(scheduler_, schedules_, outbox_, config.max_depth, std::move(custom_methods)) {
   SocketLimits limits;
   limits.max_message_bytes = config.max_message_bytes;
   apply_socket_limits(router_, limits);
@@ -87,7 +89,9 @@ void BrokerLoop::run() {
   while (!stopping_.load()) {
     auto now = std::chrono::steady_clock::now();
     // Rounded up: a deadline 0.4 ms away must not turn into polls of 0 ms.
-    auto wait = std::chrono::ceil<std::chrono::milliseconds>(scheduler_.next_deadline() - now);
+    SteadyTime deadline = scheduler_.next_deadline();
+    if (auto schedule = schedules_.next_deadline()) deadline = std::min(deadline, *schedule);
+    auto wait = std::chrono::ceil<std::chrono::milliseconds>(deadline - now);
     if (store_failing_) wait = std::min(wait, kStoreRetryInterval);
     try {
       if (!busy_poll(items.data(), items.size(), config_.busy_poll)) {
@@ -100,6 +104,7 @@ void BrokerLoop::run() {
     if (items[2].revents & ZMQ_POLLIN) wakeup_.clear();
     if (items[1].revents & ZMQ_POLLIN) read_subscriptions();
     if (items[0].revents & ZMQ_POLLIN) read_requests(now);
+    schedules_.tick(now);
     scheduler_.tick(now);
     scheduler_.dispatch();
     // Hand-outs go before the commit, so nodes work while the broker waits for the

@@ -15,6 +15,7 @@
 #include "store/memory_task_store.hpp"
 #include "store/sqlite_task_store.hpp"
 #include "outbox.hpp"
+#include "periodic_schedules.hpp"
 #include "request_handler.hpp"
 #include "scheduler.hpp"
 #include "zerotask/broker.hpp"
@@ -57,6 +58,7 @@ class BrokerLoop {
   bool store_failing_ = false;
   Turn held_;  // the turn whose commit failed first, sent once a commit succeeds
   Scheduler scheduler_;
+  PeriodicSchedules schedules_;
   RequestHandler handler_;
 };
 

@@ -62,6 +62,11 @@ int main(int argc, char** argv) {
   app.add_option("--retry-backoff-max-ms", retry_backoff_max_ms, "Cap of the backoff before a retry")
       ->capture_default_str()
       ->check(CLI::Range(0L, 24L * 3600 * 1000));
+  long cancel_grace_ms = config.cancel_grace.count();
+  app.add_option("--cancel-grace-ms", cancel_grace_ms,
+                 "How long a cancelled RUNNING task may take to stop before it is CANCELLED anyway")
+      ->capture_default_str()
+      ->check(CLI::Range(0L, 24L * 3600 * 1000));
   app.add_option("--max-queued", config.max_queued,
                  "Most tasks waiting (QUEUED or PENDING); submissions past it get -32003 overloaded")
       ->capture_default_str()
@@ -95,6 +100,7 @@ int main(int argc, char** argv) {
   config.keep_failed = std::chrono::milliseconds(keep_failed_ms);
   config.retry_backoff = std::chrono::milliseconds(retry_backoff_ms);
   config.retry_backoff_max = std::chrono::milliseconds(retry_backoff_max_ms);
+  config.cancel_grace = std::chrono::milliseconds(cancel_grace_ms);
   config.busy_poll = std::chrono::microseconds(busy_poll_us);
   config.sync = sync == "full" ? zerotask::StoreSync::Full : zerotask::StoreSync::Normal;
 

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "ready_queues.hpp"
+
 namespace zerotask::broker {
 
 std::vector<NodeSession> NodeRegistry::add(NodeSession session) {
@@ -10,7 +12,10 @@ std::vector<NodeSession> NodeRegistry::add(NodeSession session) {
   if (auto it = routing_id_by_name_.find(session.name); it != routing_id_by_name_.end()) {
     if (auto old = remove(std::string(it->second))) replaced.push_back(std::move(*old));
   }
-  for (const auto& function : session.functions) serving_[function].push_back(session.routing_id);
+  for (const auto& function : session.functions) {
+    ++functions_[function];
+    for (const auto& queue : session.queues) serving_[lane_key(queue, function)].push_back(session.routing_id);
+  }
   routing_id_by_name_[session.name] = session.routing_id;
   std::string key = session.routing_id;
   sessions_.emplace(std::move(key), std::move(session));
@@ -29,17 +34,31 @@ std::optional<NodeSession> NodeRegistry::remove(const std::string& routing_id) {
   sessions_.erase(it);
   routing_id_by_name_.erase(session.name);
   for (const auto& function : session.functions) {
-    auto& nodes = serving_[function];
-    std::erase(nodes, routing_id);
-    if (nodes.empty()) serving_.erase(function);
+    if (--functions_[function] == 0) functions_.erase(function);
+    for (const auto& queue : session.queues) {
+      std::string key = lane_key(queue, function);
+      auto& nodes = serving_[key];
+      std::erase(nodes, routing_id);
+      if (nodes.empty()) serving_.erase(key);
+    }
   }
   return session;
 }
 
-const std::vector<std::string>& NodeRegistry::serving(const std::string& function) const {
+const std::vector<std::string>& NodeRegistry::serving(std::string_view queue, std::string_view function) const {
   static const std::vector<std::string> kNone;
-  auto it = serving_.find(function);
+  auto it = serving_.find(lane_key(queue, function));
   return it == serving_.end() ? kNone : it->second;
+}
+
+std::size_t NodeRegistry::serving_count(const std::string& function) const {
+  auto it = functions_.find(function);
+  return it == functions_.end() ? 0 : it->second;
+}
+
+NodeSession* NodeRegistry::find_by_name(const std::string& name) {
+  auto it = routing_id_by_name_.find(name);
+  return it == routing_id_by_name_.end() ? nullptr : find(it->second);
 }
 
 std::vector<std::string> NodeRegistry::silent_since(SteadyTime cutoff) const {
@@ -52,8 +71,8 @@ std::vector<std::string> NodeRegistry::silent_since(SteadyTime cutoff) const {
 
 std::vector<std::string> NodeRegistry::functions() const {
   std::vector<std::string> names;
-  names.reserve(serving_.size());
-  for (const auto& [name, nodes] : serving_) names.push_back(name);
+  names.reserve(functions_.size());
+  for (const auto& [name, sessions] : functions_) names.push_back(name);
   return names;
 }
 

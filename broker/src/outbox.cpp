@@ -19,6 +19,8 @@ void Outbox::reply(const ReplyTo& to, json response) {
 
 void Outbox::hand_out(Envelope to, std::string body) { hand_outs_.push_back({std::move(to), std::move(body)}); }
 
+void Outbox::notify(Envelope to, std::string body) { messages_.push_back({std::move(to), std::move(body)}); }
+
 bool Outbox::has_subscriber(std::string_view topic) const {
   if (subscriptions_.empty()) return false;
   for (std::size_t length = 0; length <= topic.size(); ++length) {

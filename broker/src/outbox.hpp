@@ -49,6 +49,9 @@ class Outbox {
   void reply_error(const ReplyTo& to, const rpc::Error& error);
   // A node.run: it needs no commit first (see BrokerLoop::run).
   void hand_out(Envelope to, std::string body);
+  // A notification to a peer that depends on the turn's changes (node.cancel):
+  // sent with the replies, after the commit.
+  void notify(Envelope to, std::string body);
 
   // Subscriptions as the XPUB socket reports them (prefix match, as in ZeroMQ).
   void subscribe(std::string prefix) { subscriptions_.insert(std::move(prefix)); }

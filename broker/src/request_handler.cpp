@@ -14,18 +14,13 @@ namespace {
 constexpr std::size_t kMaxSubmitMany = 10000;
 constexpr std::size_t kMaxBatch = 10000;
 constexpr std::int64_t kMaxWaitMs = 3600 * 1000;
+constexpr std::size_t kMaxNodeQueues = 100;
 constexpr std::array<std::string_view, 4> kBuiltinBrokerMethods = {"broker.ping", "broker.stats",
                                                                    "broker.functions", "broker.nodes"};
 
 bool is_reserved(std::string_view method) {
   return method.starts_with("task.") || method.starts_with("node.") || method.starts_with("broker.") ||
-         method.starts_with("rpc.");
-}
-
-void check_name(std::string_view name, std::string_view what) {
-  if (name.empty() || name.size() > kMaxNameBytes) {
-    throw RpcError(rpc::kInvalidParams, std::string(what) + " must be 1 to 128 bytes");
-  }
+         method.starts_with("schedule.") || method.starts_with("rpc.");
 }
 
 TaskId read_task_id(const json& params) {
@@ -45,15 +40,6 @@ json& mutable_object(json& params) {
 
 rpc::Error method_not_found(std::string_view method) {
   return rpc::Error{rpc::kMethodNotFound, "method not found: " + std::string(method), nullptr};
-}
-
-std::optional<int> optional_max_retries(const json& object) {
-  if (!object.contains("max_retries")) return std::nullopt;
-  return static_cast<int>(params::required_integer(object, "max_retries", 0, kMaxRetries));
-}
-
-std::int64_t optional_timeout_ms(const json& object) {
-  return params::integer(object, "timeout_ms", 0, 1, kMaxTaskTimeoutMs);
 }
 
 // One entry of node.hello's functions: a name, or {name, max_retries?, timeout_ms?}.
@@ -89,11 +75,35 @@ std::vector<LeaseToken> read_running(const json& hello) {
   return tokens;
 }
 
+// node.hello's queues: 1 to 100 names; ["default"] when absent.
+std::vector<std::string> read_queues(const json& hello) {
+  auto queues = hello.find("queues");
+  if (queues == hello.end() || queues->is_null()) return {std::string(kDefaultQueue)};
+  if (!queues->is_array() || queues->empty() || queues->size() > kMaxNodeQueues) {
+    throw RpcError(rpc::kInvalidParams, "queues must be an array of 1 to 100 queue names");
+  }
+  std::vector<std::string> names;
+  for (const auto& entry : *queues) {
+    if (!entry.is_string()) throw RpcError(rpc::kInvalidParams, "each queue must be a name");
+    const auto& name = entry.get_ref<const std::string&>();
+    check_name(name, "a queue name");
+    if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+  }
+  return names;
+}
+
+// The idempotency key and uniqueness make a submission answer for an earlier task.
+json submission_answer(const Submitted& submitted) {
+  json answer = {{"id", format_task_id(submitted.id)}, {"state", to_string(submitted.state)}};
+  if (submitted.duplicate) answer["duplicate"] = true;
+  return answer;
+}
+
 }  // namespace
 
-RequestHandler::RequestHandler(Scheduler& scheduler, Outbox& outbox, std::size_t max_depth,
+RequestHandler::RequestHandler(Scheduler& scheduler, PeriodicSchedules& schedules, Outbox& outbox, std::size_t max_depth,
                                std::map<std::string, BrokerMethod, std::less<>> custom_methods)
-    : scheduler_(scheduler), outbox_(outbox), limits_{max_depth}, custom_methods_(std::move(custom_methods)) {}
+    : scheduler_(scheduler), schedules_(schedules), outbox_(outbox), limits_{max_depth}, custom_methods_(std::move(custom_methods)) {}
 
 bool RequestHandler::is_builtin(std::string_view method) {
   for (auto builtin : kBuiltinBrokerMethods) {
@@ -177,30 +187,50 @@ std::optional<json> RequestHandler::call(rpc::Request& request, const std::optio
   if (method.starts_with("task.")) return call_task_method(request, reply_to, now);
   if (method.starts_with("node.")) return call_node_method(request, std::string(routing_id), now);
   if (method.starts_with("broker.")) return call_broker_method(request, now);
+  if (method.starts_with("schedule.")) return call_schedule_method(request);
   throw RpcError(method_not_found(method));
 }
 
-NewTask RequestHandler::read_new_task(json& spec) const {
-  if (!spec.is_object()) throw RpcError(rpc::kInvalidParams, "a task must be an object");
-  NewTask task;
-  task.function = params::required_string(spec, "function");
-  check_name(task.function, "function");
-  if (auto params = spec.find("params"); params != spec.end() && !params->is_null()) {
-    if (!params->is_array() && !params->is_object()) {
-      throw RpcError(rpc::kInvalidParams, "params must be an array, an object or null");
+TaskSpec RequestHandler::read_spec(json& spec, std::size_t batch_size) const {
+  TaskSpec read = read_task_spec(spec, batch_size, unix_time_ms());
+  if (params::boolean(spec, "require_node", false) && !scheduler_.is_served(read.task.queue, read.task.function)) {
+    const NewTask& task = read.task;
+    std::string where = task.queue == kDefaultQueue ? "" : " from queue '" + task.queue + "'";
+    throw RpcError(rpc::kNoNode, "no node serves '" + task.function + "'" + where,
+                   json{{"function", task.function}, {"queue", task.queue}});
+  }
+  return read;
+}
+
+json RequestHandler::submit_many(json& spec) {
+  auto tasks = spec.find("tasks");
+  if (tasks == spec.end() || !tasks->is_array() || tasks->empty() || tasks->size() > kMaxSubmitMany) {
+    throw RpcError(rpc::kInvalidParams, "tasks must be an array of 1 to 10000 tasks");
+  }
+  std::vector<TaskSpec> specs;
+  specs.reserve(tasks->size());
+  std::size_t largest_payload = 0;
+  for (std::size_t i = 0; i < tasks->size(); ++i) {
+    try {
+      specs.push_back(read_spec((*tasks)[i], tasks->size()));
+      scheduler_.check_dependencies(specs.back().task.depends_on);
+    } catch (const RpcError& error) {
+      throw RpcError(error.code(), "tasks[" + std::to_string(i) + "]: " + error.error().message, error.error().data);
     }
-    task.params_json = rpc::to_text(*params);
+    largest_payload = std::max(largest_payload, specs.back().task.params_json.size());
   }
-  task.max_retries = optional_max_retries(spec);
-  task.timeout_ms = optional_timeout_ms(spec);
-  if (auto key = params::optional_string(spec, "idempotency_key")) {
-    check_name(*key, "idempotency_key");
-    task.idempotency_key = std::move(*key);
+  // All or nothing: a limit or a cycle refuses the whole batch before any task is made.
+  scheduler_.check_submissions(specs.size(), largest_payload);
+  std::vector<std::size_t> order = creation_order(specs);
+  std::vector<TaskId> made(specs.size(), 0);
+  for (std::size_t index : order) {
+    NewTask& task = specs[index].task;
+    for (std::size_t dependency : specs[index].batch_dependencies) task.depends_on.push_back(made[dependency]);
+    made[index] = scheduler_.submit(std::move(task), std::nullopt).id;
   }
-  if (params::boolean(spec, "require_node", false) && !scheduler_.is_served(task.function)) {
-    throw RpcError(rpc::kNoNode, "no node serves '" + task.function + "'", json{{"function", task.function}});
-  }
-  return task;
+  json ids = json::array();
+  for (TaskId id : made) ids.push_back(format_task_id(id));
+  return json{{"ids", std::move(ids)}};
 }
 
 std::optional<json> RequestHandler::call_task_method(rpc::Request& request, const std::optional<ReplyTo>& reply_to,
@@ -209,36 +239,11 @@ std::optional<json> RequestHandler::call_task_method(rpc::Request& request, cons
   if (method == "task.submit") {
     json& spec = mutable_object(request.params);
     bool wait = params::boolean(spec, "wait", false);
-    NewTask task = read_new_task(spec);
-    Submitted submitted = scheduler_.submit(std::move(task), wait ? reply_to : std::nullopt);
+    Submitted submitted = scheduler_.submit(std::move(read_spec(spec, 0).task), wait ? reply_to : std::nullopt);
     if (wait) return std::nullopt;
-    json answer = {{"id", format_task_id(submitted.id)}, {"state", to_string(submitted.state)}};
-    if (submitted.duplicate) answer["duplicate"] = true;
-    return answer;
+    return submission_answer(submitted);
   }
-  if (method == "task.submit_many") {
-    json& spec = mutable_object(request.params);
-    auto tasks = spec.find("tasks");
-    if (tasks == spec.end() || !tasks->is_array() || tasks->empty() || tasks->size() > kMaxSubmitMany) {
-      throw RpcError(rpc::kInvalidParams, "tasks must be an array of 1 to 10000 tasks");
-    }
-    std::vector<NewTask> parsed;
-    parsed.reserve(tasks->size());
-    std::size_t largest_payload = 0;
-    for (std::size_t i = 0; i < tasks->size(); ++i) {
-      try {
-        parsed.push_back(read_new_task((*tasks)[i]));
-      } catch (const RpcError& error) {
-        throw RpcError(error.code(), "tasks[" + std::to_string(i) + "]: " + error.error().message, error.error().data);
-      }
-      largest_payload = std::max(largest_payload, parsed.back().params_json.size());
-    }
-    // All or nothing: a limit refuses the whole batch before any task is made.
-    scheduler_.check_submissions(parsed.size(), largest_payload);
-    json ids = json::array();
-    for (auto& task : parsed) ids.push_back(format_task_id(scheduler_.submit(std::move(task), std::nullopt).id));
-    return json{{"ids", std::move(ids)}};
-  }
+  if (method == "task.submit_many") return submit_many(mutable_object(request.params));
   if (method == "task.get") {
     TaskId id = read_task_id(request.params);
     const TaskRecord* record = scheduler_.find(id);
@@ -253,7 +258,7 @@ std::optional<json> RequestHandler::call_task_method(rpc::Request& request, cons
     scheduler_.wait(id, std::chrono::milliseconds(timeout), *reply_to, now);
     return std::nullopt;
   }
-  if (method == "task.cancel") return scheduler_.cancel(read_task_id(request.params));
+  if (method == "task.cancel") return scheduler_.cancel(read_task_id(request.params), now);
   if (method == "task.retry") return scheduler_.retry(read_task_id(request.params));
   if (method == "task.list") {
     const json& spec = params::object(request.params);
@@ -292,7 +297,7 @@ std::optional<json> RequestHandler::call_node_method(const rpc::Request& request
     }
     auto slots = params::required_integer(spec, "slots", 0, kMaxSlots);
     return scheduler_.hello(routing_id, std::move(name), std::move(specs), static_cast<std::size_t>(slots),
-                            read_running(spec), now);
+                            read_running(spec), now, read_queues(spec));
   }
   if (!scheduler_.touch(routing_id, now)) {
     if (method == "node.done" || method == "node.progress") {
@@ -318,7 +323,13 @@ std::optional<json> RequestHandler::call_node_method(const rpc::Request& request
     TaskId id = read_task_id(spec);
     auto attempt = params::required_integer(spec, "attempt", 0, INT32_MAX);
     auto progress = spec.find("progress");
-    scheduler_.progress(routing_id, id, attempt, progress == spec.end() ? json() : *progress);
+    auto partial = spec.find("partial");
+    if ((progress == spec.end()) == (partial == spec.end())) {
+      throw RpcError(rpc::kInvalidParams, "node.progress carries progress or partial, exactly one");
+    }
+    scheduler_.progress(routing_id, id, attempt,
+                        progress == spec.end() ? std::nullopt : std::optional<json>(*progress),
+                        partial == spec.end() ? std::nullopt : std::optional<json>(*partial));
     return json::object();
   }
   if (method == "node.pull") {
@@ -330,6 +341,14 @@ std::optional<json> RequestHandler::call_node_method(const rpc::Request& request
     scheduler_.drop_node(routing_id, "bye");
     return json::object();
   }
+  throw RpcError(method_not_found(method));
+}
+
+json RequestHandler::call_schedule_method(const rpc::Request& request) {
+  const std::string& method = request.method;
+  if (method == "schedule.add") return schedules_.add(request.params);
+  if (method == "schedule.list") return schedules_.list();
+  if (method == "schedule.remove") return schedules_.remove(request.params);
   throw RpcError(method_not_found(method));
 }
 

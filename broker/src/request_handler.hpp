@@ -11,14 +11,16 @@
 #include <string_view>
 
 #include "outbox.hpp"
+#include "periodic_schedules.hpp"
 #include "scheduler.hpp"
+#include "task_spec.hpp"
 #include "zerotask/broker.hpp"
 
 namespace zerotask::broker {
 
 class RequestHandler {
  public:
-  RequestHandler(Scheduler& scheduler, Outbox& outbox, std::size_t max_depth,
+  RequestHandler(Scheduler& scheduler, PeriodicSchedules& schedules, Outbox& outbox, std::size_t max_depth,
                  std::map<std::string, BrokerMethod, std::less<>> custom_methods);
 
   void handle_frame(const Envelope& envelope, std::string_view body, SteadyTime now);
@@ -36,9 +38,13 @@ class RequestHandler {
   std::optional<json> call_task_method(rpc::Request& request, const std::optional<ReplyTo>& reply_to, SteadyTime now);
   std::optional<json> call_node_method(const rpc::Request& request, const std::string& routing_id, SteadyTime now);
   std::optional<json> call_broker_method(const rpc::Request& request, SteadyTime now);
-  NewTask read_new_task(json& spec) const;
+  json call_schedule_method(const rpc::Request& request);
+  // A task spec, checked, with require_node applied.
+  TaskSpec read_spec(json& spec, std::size_t batch_size) const;
+  json submit_many(json& spec);
 
   Scheduler& scheduler_;
+  PeriodicSchedules& schedules_;
   Outbox& outbox_;
   rpc::DecodeLimits limits_;
   std::map<std::string, BrokerMethod, std::less<>> custom_methods_;

@@ -38,6 +38,35 @@ bool counts_as_failure(std::string_view reason) { return reason != "bye"; }
 
 bool fits_attempt(const json& attempt) { return attempt.is_number_integer() && rpc::fits_int(attempt); }
 
+SteadyTime steady_at_unix(std::int64_t unix_ms, SteadyTime now, std::int64_t unix_now) {
+  return now + std::chrono::milliseconds(unix_ms - unix_now);
+}
+
+std::size_t unique_hash(std::string_view function, std::string_view queue, std::string_view params_json) {
+  std::string key = lane_key(queue, function);
+  key += params_json;
+  return std::hash<std::string>{}(key);
+}
+
+json cancelled_error(TaskId id) {
+  std::string text = format_task_id(id);
+  return rpc::Error{rpc::kCancelled, "task " + text + " was cancelled", json{{"task", text}}}.to_json();
+}
+
+// The params of a task whose dependencies ended, with their results put first.
+std::string params_with_results(const TaskRecord& record, json results) {
+  json params = json::parse(record.params_json, nullptr, false);
+  if (!params.is_array()) params = json::array();
+  json out = json::array();
+  if (record.pass_results == PassResults::List) {
+    out.push_back(std::move(results));
+  } else {
+    for (auto& result : results) out.push_back(std::move(result));
+  }
+  for (auto& param : params) out.push_back(std::move(param));
+  return rpc::to_text(out);
+}
+
 [[noreturn]] void overloaded(std::string_view limit, std::size_t value, const std::string& message) {
   throw RpcError(rpc::kOverloaded, message, json{{"limit", limit}, {"value", value}});
 }
@@ -59,37 +88,56 @@ void Scheduler::recover(SteadyTime now) {
   if (store_.size() == 0) return;
   const std::int64_t unix_now = unix_time_ms();
   const auto lease = config_.heartbeat_interval * config_.liveness;
-  // Steady time of a past Unix time, for the timers of finished tasks.
-  auto steady_at = [&](std::int64_t unix_ms) { return now + std::chrono::milliseconds(unix_ms - unix_now); };
+  auto steady_at = [&](std::int64_t unix_ms) { return steady_at_unix(unix_ms, now, unix_now); };
   std::vector<TaskId> queued;
+  std::vector<TaskId> pending;
   TaskId last_id = 0;
   store_.for_each([&](TaskRecord& record) {
     last_id = std::max(last_id, record.id);
     ++counts_[static_cast<std::size_t>(record.state)];
     record.skip_attempt = true;
     if (!record.idempotency_key.empty()) idempotency_keys_.emplace(record.idempotency_key, record.id);
+    if (record.unique && !is_final(record.state)) remember_unique(record);
     switch (record.state) {
       case TaskState::Queued:
         queued.push_back(record.id);
         break;
       case TaskState::Pending:
-        retry_due_.emplace(std::max(now, steady_at(record.run_at)), record.id);
+        pending.push_back(record.id);
         break;
       case TaskState::Running:
         orphans_.emplace(record.id, now + lease);
-        ++queues_[record.function].running;
+        ++running_by_function_[record.function];
         break;
       case TaskState::Failed:
-        failed_.push_back(Finished{steady_at(record.ended_at), record.id, record.ended_at});
-        break;
       case TaskState::Succeeded:
       case TaskState::Cancelled:
-        finished_.push_back(Finished{steady_at(record.ended_at), record.id, record.ended_at});
+        remember_finished(record, steady_at(record.ended_at));
         break;
     }
   });
   std::sort(queued.begin(), queued.end());
   for (TaskId id : queued) enqueue(*store_.find(id), false);
+  // Dependencies are counted once every record is loaded, in id order.
+  std::sort(pending.begin(), pending.end());
+  std::vector<TaskId> ended;
+  for (TaskId id : pending) {
+    TaskRecord& record = *store_.find(id);
+    for (TaskId dependency : record.depends_on) {
+      const TaskRecord* found = store_.find(dependency);
+      if (found && !is_final(found->state)) {
+        dependents_[dependency].push_back(id);
+        ++record.waiting_for;
+      }
+    }
+    if (record.waiting_for > 0) continue;
+    if (record.run_at > 0) {
+      due_.emplace(std::max(now, steady_at(record.run_at)), id);
+    } else {
+      ended.push_back(id);  // its last dependency ended in a turn whose commit was lost
+    }
+  }
+  for (TaskId id : ended) dependencies_ended(*store_.find(id));
   auto by_time = [](const Finished& a, const Finished& b) { return a.at < b.at; };
   std::sort(finished_.begin(), finished_.end(), by_time);
   std::sort(failed_.begin(), failed_.end(), by_time);
@@ -158,57 +206,168 @@ std::size_t Scheduler::waiting_tasks() const {
 
 Submitted Scheduler::submit(NewTask task, std::optional<ReplyTo> result_waiter) {
   if (result_waiter) check_waiter_capacity(result_waiter->envelope.routing_id());
+  const TaskRecord* first = nullptr;
   if (!task.idempotency_key.empty()) {
     auto known = idempotency_keys_.find(task.idempotency_key);
-    if (known != idempotency_keys_.end()) {
-      if (TaskRecord* first = store_.find(known->second)) {
-        if (result_waiter) {
-          Waiter waiter{std::move(*result_waiter), false, next_waiter_serial_++, std::nullopt};
-          if (is_final(first->state)) {
-            reply_to_waiter(waiter, *first);
-          } else {
-            add_waiter(first->id, std::move(waiter));
-          }
-        }
-        return Submitted{first->id, first->state, true};
+    if (known != idempotency_keys_.end()) first = store_.find(known->second);
+  }
+  if (!first && task.unique) first = live_unique_twin(task);
+  if (first) {
+    if (result_waiter) {
+      Waiter waiter{std::move(*result_waiter), false, next_waiter_serial_++, std::nullopt};
+      if (is_final(first->state)) {
+        reply_to_waiter(waiter, *first);
+      } else {
+        add_waiter(first->id, std::move(waiter));
       }
     }
+    return Submitted{first->id, first->state, true};
   }
   check_submissions(1, task.params_json.size());
+  check_dependencies(task.depends_on);
   TaskRecord record;
   record.id = ids_.next();
   record.function = std::move(task.function);
   record.params_json = std::move(task.params_json);
-  record.state = TaskState::Queued;
+  record.state = TaskState::Pending;
   record.max_retries = task.max_retries.value_or(-1);
   record.timeout_ms = task.timeout_ms;
   record.idempotency_key = std::move(task.idempotency_key);
+  record.queue = std::move(task.queue);
+  record.priority = task.priority;
+  record.run_at = task.run_at;
+  record.depends_on = std::move(task.depends_on);
+  record.on_dependency_failure = task.on_dependency_failure;
+  record.pass_results = task.pass_results;
+  record.unique = task.unique;
+  record.result_ttl_ms = task.result_ttl_ms;
   record.created_at = unix_time_ms();
-  ++counts_[static_cast<std::size_t>(TaskState::Queued)];
+  ++counts_[static_cast<std::size_t>(TaskState::Pending)];
   ++submitted_;
   TaskRecord& stored = store_.insert(std::move(record));
   if (!stored.idempotency_key.empty()) idempotency_keys_.emplace(stored.idempotency_key, stored.id);
+  if (stored.unique) remember_unique(stored);
   if (result_waiter) {
     add_waiter(stored.id, Waiter{std::move(*result_waiter), false, next_waiter_serial_++, std::nullopt});
   }
-  enqueue(stored, false);
-  publish_task(stored);
-  return Submitted{stored.id, TaskState::Queued, false};
+  for (TaskId dependency : stored.depends_on) {
+    if (!is_final(store_.find(dependency)->state)) {
+      dependents_[dependency].push_back(stored.id);
+      ++stored.waiting_for;
+    }
+  }
+  if (stored.waiting_for > 0) {
+    publish_task(stored);
+  } else if (!stored.depends_on.empty()) {
+    dependencies_ended(stored);
+  } else {
+    queue_when_due(stored);
+  }
+  return Submitted{stored.id, stored.state, false};
+}
+
+void Scheduler::check_dependencies(const std::vector<TaskId>& ids) {
+  for (TaskId id : ids) {
+    if (!store_.find(id)) {
+      throw RpcError(rpc::kInvalidParams, "depends_on: no task " + format_task_id(id) + " (unknown, or forgotten)");
+    }
+  }
+}
+
+const TaskRecord* Scheduler::live_unique_twin(const NewTask& task) {
+  auto [begin, end] = unique_tasks_.equal_range(unique_hash(task.function, task.queue, task.params_json));
+  for (auto it = begin; it != end; ++it) {
+    const TaskRecord* twin = store_.find(it->second);
+    if (twin && !is_final(twin->state) && twin->function == task.function && twin->queue == task.queue &&
+        twin->params_json == task.params_json) {
+      return twin;
+    }
+  }
+  return nullptr;
+}
+
+void Scheduler::remember_unique(const TaskRecord& record) {
+  unique_tasks_.emplace(unique_hash(record.function, record.queue, record.params_json), record.id);
+}
+
+void Scheduler::forget_unique(const TaskRecord& record) {
+  auto [begin, end] = unique_tasks_.equal_range(unique_hash(record.function, record.queue, record.params_json));
+  for (auto it = begin; it != end; ++it) {
+    if (it->second == record.id) {
+      unique_tasks_.erase(it);
+      return;
+    }
+  }
+}
+
+void Scheduler::dependencies_ended(TaskRecord& record) {
+  json results = json::array();
+  const TaskRecord* failed = nullptr;
+  TaskId failed_id = 0;
+  for (TaskId id : record.depends_on) {
+    const TaskRecord* dependency = store_.find(id);
+    if (dependency && dependency->state == TaskState::Succeeded) {
+      results.push_back(dependency->result);
+      continue;
+    }
+    results.push_back(nullptr);
+    if (failed_id == 0) {
+      failed_id = id;
+      failed = dependency;
+    }
+  }
+  if (failed_id != 0 && record.on_dependency_failure == DependencyFailure::Cancel) {
+    std::string text = format_task_id(record.id);
+    std::string cause = format_task_id(failed_id);
+    std::string cause_state = failed ? std::string(to_string(failed->state)) : "forgotten";
+    rpc::Error error{rpc::kCancelled, "task " + text + " was cancelled: its dependency " + cause + " is " + cause_state,
+                     json{{"task", text}, {"dependency", cause}, {"dependency_state", cause_state}}};
+    finish(record, TaskState::Cancelled, nullptr, error.to_json());
+    return;
+  }
+  if (record.pass_results != PassResults::None) record.params_json = params_with_results(record, std::move(results));
+  queue_when_due(record);
+}
+
+void Scheduler::queue_when_due(TaskRecord& record) {
+  const std::int64_t unix_now = unix_time_ms();
+  if (record.run_at <= unix_now) {
+    queue_again(record, false);
+    return;
+  }
+  if (record.state != TaskState::Pending) set_state(record, TaskState::Pending);
+  store_.mark_changed(record);
+  due_.emplace(steady_at_unix(record.run_at, std::chrono::steady_clock::now(), unix_now), record.id);
+  publish_task(record);
+}
+
+void Scheduler::settle_dependents(TaskId id) {
+  settling_.push_back(id);
+  if (settling_now_) return;
+  settling_now_ = true;
+  while (!settling_.empty()) {
+    TaskId ended = settling_.front();
+    settling_.pop_front();
+    auto it = dependents_.find(ended);
+    if (it == dependents_.end()) continue;
+    std::vector<TaskId> waiting = std::move(it->second);
+    dependents_.erase(it);
+    for (TaskId dependent : waiting) {
+      TaskRecord* record = store_.find(dependent);
+      if (!record || record->state != TaskState::Pending || record->waiting_for == 0) continue;
+      if (--record->waiting_for == 0) dependencies_ended(*record);
+    }
+  }
+  settling_now_ = false;
 }
 
 void Scheduler::enqueue(TaskRecord& record, bool at_front) {
-  FunctionQueue& queue = queues_[record.function];
-  if (at_front) {
-    queue.ids.push_front(record.id);
-  } else {
-    queue.ids.push_back(record.id);
-  }
-  ++queue.queued;
-  dirty_functions_.insert(record.function);
+  Lane& lane = ready_.push(record, at_front);
+  dirty_lanes_.insert(lane_key(record.queue, record.function));
   if (outbox_.has_any_subscriber()) {
-    std::string topic = "queue." + record.function;
+    std::string topic = "queue." + record.queue;
     if (outbox_.has_subscriber(topic)) {
-      outbox_.publish(topic, json{{"function", record.function}, {"queued", queue.queued}});
+      outbox_.publish(topic, json{{"queue", record.queue}, {"function", record.function}, {"queued", lane.queued}});
     }
   }
 }
@@ -218,11 +377,24 @@ void Scheduler::finish(TaskRecord& record, TaskState state, json result, json er
   record.ended_at = unix_time_ms();
   record.result = std::move(result);
   record.error = std::move(error);
+  record.cancel_requested = false;
   store_.mark_changed(record);
-  auto& finished = state == TaskState::Failed ? failed_ : finished_;
-  finished.push_back(Finished{std::chrono::steady_clock::now(), record.id, record.ended_at});
+  remember_finished(record, std::chrono::steady_clock::now());
+  if (record.unique) forget_unique(record);
   answer_waiters(record);
   publish_task(record);
+  settle_dependents(record.id);
+}
+
+void Scheduler::remember_finished(const TaskRecord& record, SteadyTime at) {
+  Finished entry{at, record.id, record.ended_at};
+  if (record.result_ttl_ms >= 0) {
+    own_ttl_.emplace(at + std::chrono::milliseconds(record.result_ttl_ms), entry);
+  } else if (record.state == TaskState::Failed) {
+    failed_.push_back(entry);
+  } else {
+    finished_.push_back(entry);
+  }
 }
 
 void Scheduler::fail_attempt(TaskRecord& record, json error, bool lost_lease) {
@@ -242,20 +414,25 @@ void Scheduler::fail_attempt(TaskRecord& record, json error, bool lost_lease) {
     return;
   }
   auto delay = backoff(record.retries);
-  record.node.clear();
-  record.started_at = 0;
-  record.progress = nullptr;
+  clear_attempt(record);
   set_state(record, TaskState::Pending);
   record.run_at = unix_time_ms() + delay.count();
   store_.mark_changed(record);
-  retry_due_.emplace(std::chrono::steady_clock::now() + delay, record.id);
+  due_.emplace(std::chrono::steady_clock::now() + delay, record.id);
   publish_task(record);
 }
 
-void Scheduler::queue_again(TaskRecord& record, bool at_front) {
+void Scheduler::clear_attempt(TaskRecord& record) {
   record.node.clear();
   record.started_at = 0;
   record.progress = nullptr;
+  record.partials = nullptr;
+  record.partials_bytes = 0;
+  record.partials_truncated = false;
+}
+
+void Scheduler::queue_again(TaskRecord& record, bool at_front) {
+  clear_attempt(record);
   record.run_at = 0;
   set_state(record, TaskState::Queued);
   store_.mark_changed(record);
@@ -288,7 +465,8 @@ std::int64_t Scheduler::timeout_of(const TaskRecord& record) const {
 }
 
 void Scheduler::release_lease(TaskRecord& record) {
-  --queues_[record.function].running;
+  auto it = running_by_function_.find(record.function);
+  if (it != running_by_function_.end() && --it->second == 0) running_by_function_.erase(it);
 }
 
 void Scheduler::add_waiter(TaskId id, Waiter waiter) {
@@ -334,20 +512,49 @@ void Scheduler::wait(TaskId id, std::chrono::milliseconds timeout, ReplyTo waite
   add_waiter(id, Waiter{std::move(waiter), true, serial, deadline});
 }
 
-json Scheduler::cancel(TaskId id) {
+json Scheduler::cancel(TaskId id, SteadyTime now) {
   std::string text = format_task_id(id);
   TaskRecord* record = store_.find(id);
   if (!record) throw RpcError(rpc::kNotFound, "no task " + text);
-  if (record->state != TaskState::Queued && record->state != TaskState::Pending) {
+  if (is_final(record->state)) {
     throw RpcError(rpc::kNotCancellable,
                    "task " + text + " is " + std::string(to_string(record->state)) + " and cannot be cancelled");
   }
   check_store_available();
-  if (record->state == TaskState::Queued) --queues_[record->function].queued;
-  rpc::Error error{rpc::kCancelled, "task " + text + " was cancelled", json{{"task", text}}};
-  finish(*record, TaskState::Cancelled, nullptr, error.to_json());
-  forget_queue_if_idle(record->function);
+  if (record->state == TaskState::Running) {
+    cancel_running(*record, now);
+    return to_json(*record);
+  }
+  if (record->state == TaskState::Queued) ready_.removed(*record);
+  finish(*record, TaskState::Cancelled, nullptr, cancelled_error(id));
+  forget_lane_if_idle(record->queue, record->function);
   return to_json(*record);
+}
+
+void Scheduler::cancel_running(TaskRecord& record, SteadyTime now) {
+  if (record.cancel_requested) return;
+  // Recovered after a restart and not reclaimed: no node runs it for the broker.
+  if (orphans_.erase(record.id) > 0) {
+    release_lease(record);
+    finish(record, TaskState::Cancelled, nullptr, cancelled_error(record.id));
+    return;
+  }
+  record.cancel_requested = true;
+  store_.mark_changed(record);
+  if (const NodeSession* session = nodes_.find_by_name(record.node)) ask_node_to_cancel(*session, record, now);
+  publish_task(record);
+}
+
+void Scheduler::ask_node_to_cancel(const NodeSession& session, const TaskRecord& record, SteadyTime now) {
+  json body = {{"jsonrpc", "2.0"},
+               {"method", "node.cancel"},
+               {"params", {{"tasks", json::array({json{{"id", format_task_id(record.id)}, {"attempt", record.attempt}}})}}}};
+  outbox_.notify(Envelope::for_routing_id(session.routing_id), rpc::to_text(body));
+  cancel_deadlines_.emplace(now + config_.cancel_grace, LeaseToken{record.id, record.attempt});
+}
+
+void Scheduler::end_cancelled(TaskRecord& record) {
+  finish(record, TaskState::Cancelled, nullptr, cancelled_error(record.id));
 }
 
 json Scheduler::retry(TaskId id) {
@@ -359,6 +566,7 @@ json Scheduler::retry(TaskId id) {
                                            "; only a FAILED task can be retried");
   }
   check_submissions(1, 0);
+  if (record->unique) remember_unique(*record);
   record->retries = 0;
   record->error = nullptr;
   record->ended_at = 0;
@@ -369,24 +577,24 @@ json Scheduler::retry(TaskId id) {
 void Scheduler::set_store_available(bool available, std::string error) {
   store_available_ = available;
   store_error_ = std::move(error);
-  // Hand-outs stopped while the store could not write: every queue may have work.
-  if (available) {
-    for (const auto& [function, queue] : queues_) dirty_functions_.insert(function);
-  }
+  // Hand-outs stopped while the store could not write: every lane may have work.
+  if (available) ready_.for_each([&](const Lane& lane) { dirty_lanes_.insert(lane_key(lane.queue, lane.function)); });
 }
 
 // ---------------------------------------------------------------- nodes
 
 json Scheduler::hello(const std::string& routing_id, std::string name, std::vector<FunctionSpec> functions,
-                      std::size_t slots, const std::vector<LeaseToken>& running, SteadyTime now) {
+                      std::size_t slots, const std::vector<LeaseToken>& running, SteadyTime now,
+                      std::vector<std::string> queues) {
   NodeSession session;
   session.routing_id = routing_id;
   session.name = std::move(name);
   for (auto& spec : functions) {
     function_defaults_[spec.name] = FunctionDefaults{spec.max_retries, spec.timeout_ms};
-    dirty_functions_.insert(spec.name);
     session.functions.push_back(std::move(spec.name));
   }
+  session.queues = std::move(queues);
+  mark_lanes_dirty(session);
   session.slots = slots;
   session.last_seen = now;
   std::vector<NodeSession> replaced = nodes_.add(std::move(session));
@@ -401,7 +609,10 @@ json Scheduler::hello(const std::string& routing_id, std::string name, std::vect
     }
     bool held = orphans_.erase(token.id) > 0;
     for (NodeSession& old : replaced) held = (old.running.erase(token.id) + old.adopted.erase(token.id) > 0) || held;
-    if (held) added.adopted.insert(token.id);
+    if (!held) continue;
+    added.adopted.insert(token.id);
+    // A cancel asked for while the node was away reaches it now.
+    if (record->cancel_requested) ask_node_to_cancel(added, *record, now);
   }
   for (NodeSession& old : replaced) {
     log(LogLevel::Info, "broker", "node " + old.name + " replaced by a new hello");
@@ -429,14 +640,20 @@ void Scheduler::pull(const std::string& routing_id, std::size_t slots) {
   NodeSession* session = nodes_.find(routing_id);
   if (!session) return;
   session->slots = slots;
-  for (const auto& function : session->functions) dirty_functions_.insert(function);
+  mark_lanes_dirty(*session);
 }
 
 void Scheduler::done(const std::string& routing_id, const json& results) {
   NodeSession* session = nodes_.find(routing_id);
   if (!session) return;
   for (const auto& entry : results) finish_entry(*session, entry);
-  for (const auto& function : session->functions) dirty_functions_.insert(function);
+  mark_lanes_dirty(*session);
+}
+
+void Scheduler::mark_lanes_dirty(const NodeSession& session) {
+  for (const auto& queue : session.queues) {
+    for (const auto& function : session.functions) dirty_lanes_.insert(lane_key(queue, function));
+  }
 }
 
 bool Scheduler::holds_lease(NodeSession& session, const TaskRecord& record, std::int64_t attempt) {
@@ -476,7 +693,11 @@ void Scheduler::finish_entry(NodeSession& session, const json& entry) {
   }
   TaskRecord* record = store_.find(*id);
   int attempt = attempt_field->get<int>();
-  if (record && already_taken(session, *record, attempt)) return;
+  if (record && already_taken(session, *record, attempt)) {
+    // Cancelled past its grace period while the node still ran it: the node's slot is free now.
+    if (session.running.erase(*id) + session.adopted.erase(*id) > 0) release_lease(*record);
+    return;
+  }
   if (!record || !holds_lease(session, *record, attempt)) {
     ++stale_results_;
     log(LogLevel::Warn, "broker",
@@ -487,15 +708,18 @@ void Scheduler::finish_entry(NodeSession& session, const json& entry) {
   session.running.erase(*id);
   session.adopted.erase(*id);
   release_lease(*record);
-  if (result != entry.end()) {
+  if (record->cancel_requested) {
+    end_cancelled(*record);
+  } else if (result != entry.end()) {
     finish(*record, TaskState::Succeeded, *result, nullptr);
   } else {
     fail_attempt(*record, task_error(*error, *id), false);
   }
-  forget_queue_if_idle(record->function);
+  forget_lane_if_idle(record->queue, record->function);
 }
 
-void Scheduler::progress(const std::string& routing_id, TaskId id, std::int64_t attempt, json progress) {
+void Scheduler::progress(const std::string& routing_id, TaskId id, std::int64_t attempt, std::optional<json> progress,
+                         std::optional<json> partial) {
   NodeSession* session = nodes_.find(routing_id);
   TaskRecord* record = store_.find(id);
   if (!session || !record || !holds_lease(*session, *record, attempt)) {
@@ -505,16 +729,37 @@ void Scheduler::progress(const std::string& routing_id, TaskId id, std::int64_t 
             ": its lease is stale");
     return;
   }
-  record->progress = std::move(progress);
+  std::optional<std::size_t> partial_index;
+  if (partial) partial_index = add_partial(*record, std::move(*partial));
+  if (progress) record->progress = std::move(*progress);
   store_.mark_changed(*record);
   if (!outbox_.has_any_subscriber()) return;
   std::string text = format_task_id(id);
   std::string topic = "task." + text;
   if (!outbox_.has_subscriber(topic)) return;
-  outbox_.publish(topic, json{{"id", std::move(text)},
-                              {"state", to_string(record->state)},
-                              {"attempt", record->attempt},
-                              {"progress", record->progress}});
+  json event = {{"id", std::move(text)}, {"state", to_string(record->state)}, {"attempt", record->attempt}};
+  if (progress) event["progress"] = record->progress;
+  if (partial_index) {
+    event["partial"] = record->partials.back();
+    event["index"] = *partial_index;
+  }
+  if (progress || partial_index) outbox_.publish(topic, event);
+}
+
+std::optional<std::size_t> Scheduler::add_partial(TaskRecord& record, json partial) {
+  if (record.partials_truncated) return std::nullopt;
+  if (record.partials_bytes == 0 && !record.partials.is_null()) record.partials_bytes = rpc::to_text(record.partials).size();
+  const std::size_t size = rpc::to_text(partial).size() + 1;  // and its comma
+  if (record.partials_bytes + size > config_.max_payload_bytes) {
+    record.partials_truncated = true;
+    log(LogLevel::Warn, "broker",
+        "task " + format_task_id(record.id) + " streams more partial results than --max-payload-bytes; later ones are dropped");
+    return std::nullopt;
+  }
+  if (record.partials.is_null()) record.partials = json::array();
+  record.partials.push_back(std::move(partial));
+  record.partials_bytes += size;
+  return record.partials.size() - 1;
 }
 
 void Scheduler::drop_node(const std::string& routing_id, std::string_view reason) {
@@ -524,7 +769,9 @@ void Scheduler::drop_node(const std::string& routing_id, std::string_view reason
       "node " + session->name + " left (" + std::string(reason) + "), " +
           std::to_string(session->running.size() + session->adopted.size()) + " lease(s) lost");
   lose_leases(*session, reason);
-  for (const auto& function : session->functions) forget_queue_if_idle(function);
+  for (const auto& queue : session->queues) {
+    for (const auto& function : session->functions) forget_lane_if_idle(queue, function);
+  }
   outbox_.publish("node." + session->name, json{{"node", session->name}, {"event", "left"}, {"reason", reason}});
 }
 
@@ -534,29 +781,27 @@ void Scheduler::lose_leases(NodeSession& session, std::string_view reason) {
   std::sort(held.rbegin(), held.rend());  // pushed to the front newest first, so the oldest runs first
   for (TaskId id : held) {
     TaskRecord* record = store_.find(id);
-    if (!record || record->state != TaskState::Running) continue;
+    if (!record) continue;
     release_lease(*record);
-    if (counts_as_failure(reason)) {
-      fail_attempt(*record, node_lost_error(session.name, reason, id), true);
-    } else {
-      queue_again(*record, true);
-    }
+    // A task cancelled past its grace period is final already; only its slot was held.
+    if (record->state != TaskState::Running) continue;
+    lease_lost(*record, node_lost_error(session.name, reason, id), counts_as_failure(reason));
   }
   session.running.clear();
   session.adopted.clear();
 }
 
-// ---------------------------------------------------------------- each turn
-
-std::optional<TaskId> Scheduler::pop_queued(const std::string& function, FunctionQueue& queue) {
-  while (!queue.ids.empty()) {
-    TaskId id = queue.ids.front();
-    queue.ids.pop_front();
-    TaskRecord* record = store_.find(id);
-    if (record && record->state == TaskState::Queued && record->function == function) return id;
+void Scheduler::lease_lost(TaskRecord& record, json error, bool counts_as_failure) {
+  if (record.cancel_requested) {
+    end_cancelled(record);
+  } else if (counts_as_failure) {
+    fail_attempt(record, std::move(error), true);
+  } else {
+    queue_again(record, true);
   }
-  return std::nullopt;
 }
+
+// ---------------------------------------------------------------- each turn
 
 namespace {
 
@@ -584,7 +829,7 @@ void append_run_entry(std::string& out, const TaskRecord& record, const std::str
 }  // namespace
 
 void Scheduler::dispatch() {
-  // A hand-out that cannot be stored is not made; the queues are looked at again
+  // A hand-out that cannot be stored is not made; the lanes are looked at again
   // once the store writes (set_store_available).
   if (!store_available_) return;
   // Half the message limit leaves room for the envelope and keeps the node's
@@ -596,59 +841,63 @@ void Scheduler::dispatch() {
     outbox_.hand_out(Envelope::for_routing_id(routing_id), std::move(text));
     text.clear();
   };
-  for (const std::string& function : dirty_functions_) {
-    auto queue_it = queues_.find(function);
-    if (queue_it == queues_.end() || queue_it->second.queued == 0) continue;
-    FunctionQueue& queue = queue_it->second;
-    const auto& serving = nodes_.serving(function);
-    if (queue.function_json.empty()) queue.function_json = rpc::to_text(json(function));
-    bool handed_out = true;
-    while (queue.queued > 0 && handed_out) {
-      handed_out = false;
-      for (std::size_t i = 0; i < serving.size() && queue.queued > 0; ++i) {
-        NodeSession* node = nodes_.find(serving[(queue.cursor + i) % serving.size()]);
-        if (!node || node->credit() == 0) continue;
-        auto id = pop_queued(function, queue);
-        if (!id) {
-          queue.queued = 0;
-          break;
+  auto is_queued = [&](TaskId id) {
+    const TaskRecord* record = store_.find(id);
+    return record && record->state == TaskState::Queued;
+  };
+  std::vector<Lane*> lanes;
+  for (const std::string& key : dirty_lanes_) {
+    Lane* lane = ready_.find(key);
+    if (lane && lane->queued > 0) lanes.push_back(lane);
+  }
+  dirty_lanes_.clear();
+  // Every lane's higher priorities before any lane's lower ones, so that a node
+  // serving several lanes starts the most urgent work first.
+  for (int priority = kMaxPriority; priority >= 0 && !lanes.empty(); --priority) {
+    for (Lane* lane : lanes) {
+      if (lane->by_priority[static_cast<std::size_t>(priority)].empty()) continue;
+      const auto& serving = nodes_.serving(lane->queue, lane->function);
+      bool handed_out = true;
+      while (lane->queued > 0 && handed_out) {
+        handed_out = false;
+        for (std::size_t i = 0; i < serving.size() && lane->queued > 0; ++i) {
+          NodeSession* node = nodes_.find(serving[(lane->cursor + i) % serving.size()]);
+          if (!node || node->credit() == 0) continue;
+          auto id = ready_.pop(*lane, priority, is_queued);
+          if (!id) break;
+          TaskRecord& record = *store_.find(*id);
+          ++running_by_function_[record.function];
+          set_state(record, TaskState::Running);
+          record.attempt += record.skip_attempt ? 2 : 1;
+          record.skip_attempt = false;
+          record.started_at = unix_time_ms();
+          record.node = node->name;
+          store_.mark_changed(record);
+          node->running.insert(*id);
+          std::string& text = runs[node->routing_id];
+          if (!text.empty() && text.size() >= split_at) send_run(node->routing_id, text);
+          if (text.empty()) {
+            text = kRunPrefix;
+          } else {
+            text += ',';
+          }
+          append_run_entry(text, record, lane->function_json, timeout_of(record));
+          publish_task(record);
+          handed_out = true;
         }
-        TaskRecord& record = *store_.find(*id);
-        --queue.queued;
-        ++queue.running;
-        set_state(record, TaskState::Running);
-        record.attempt += record.skip_attempt ? 2 : 1;
-        record.skip_attempt = false;
-        record.started_at = unix_time_ms();
-        record.node = node->name;
-        store_.mark_changed(record);
-        node->running.insert(*id);
-        std::string& text = runs[node->routing_id];
-        if (!text.empty() && text.size() >= split_at) send_run(node->routing_id, text);
-        if (text.empty()) {
-          text = kRunPrefix;
-        } else {
-          text += ',';
-        }
-        append_run_entry(text, record, queue.function_json, timeout_of(record));
-        publish_task(record);
-        handed_out = true;
+        ++lane->cursor;
       }
-      ++queue.cursor;
     }
   }
-  dirty_functions_.clear();
   for (auto& [routing_id, text] : runs) {
     if (!text.empty()) send_run(routing_id, text);
   }
 }
 
-void Scheduler::forget_queue_if_idle(const std::string& function) {
-  // Queues of served functions stay (they come back at once); the others would
-  // otherwise pile up, one per function name any client ever sent.
-  auto it = queues_.find(function);
-  if (it == queues_.end() || it->second.queued > 0 || it->second.running > 0) return;
-  if (nodes_.serving(function).empty()) queues_.erase(it);
+void Scheduler::forget_lane_if_idle(const std::string& queue, const std::string& function) {
+  // Lanes of served functions stay (they come back at once); the others would
+  // otherwise pile up, one per name any client ever sent.
+  if (nodes_.serving(queue, function).empty()) ready_.erase_if_empty(lane_key(queue, function));
 }
 
 void Scheduler::shutdown() {
@@ -663,7 +912,13 @@ void Scheduler::shutdown() {
 
 void Scheduler::tick(SteadyTime now) {
   expire_waits(now);
-  release_due_retries(now);
+  release_due(now);
+  expire_cancel_grace(now);
+  while (!own_ttl_.empty() && own_ttl_.begin()->first <= now) {
+    Finished entry = own_ttl_.begin()->second;
+    own_ttl_.erase(own_ttl_.begin());
+    forget_if_unchanged(entry);
+  }
   if (now >= next_liveness_check_) {
     next_liveness_check_ = now + config_.heartbeat_interval;
     for (const auto& routing_id : nodes_.silent_since(now - config_.heartbeat_interval * config_.liveness)) {
@@ -697,13 +952,28 @@ void Scheduler::expire_waits(SteadyTime now) {
   }
 }
 
-void Scheduler::release_due_retries(SteadyTime now) {
-  while (!retry_due_.empty() && retry_due_.begin()->first <= now) {
-    TaskId id = retry_due_.begin()->second;
-    retry_due_.erase(retry_due_.begin());
+void Scheduler::release_due(SteadyTime now) {
+  while (!due_.empty() && due_.begin()->first <= now) {
+    TaskId id = due_.begin()->second;
+    due_.erase(due_.begin());
     TaskRecord* record = store_.find(id);
-    if (!record || record->state != TaskState::Pending) continue;  // cancelled meanwhile
+    if (!record || record->state != TaskState::Pending || record->waiting_for > 0) continue;  // cancelled meanwhile
     queue_again(*record, false);
+  }
+}
+
+void Scheduler::expire_cancel_grace(SteadyTime now) {
+  while (!cancel_deadlines_.empty() && cancel_deadlines_.begin()->first <= now) {
+    LeaseToken token = cancel_deadlines_.begin()->second;
+    cancel_deadlines_.erase(cancel_deadlines_.begin());
+    TaskRecord* record = store_.find(token.id);
+    if (!record || record->state != TaskState::Running || record->attempt != token.attempt ||
+        !record->cancel_requested) {
+      continue;
+    }
+    // The node keeps the lease (and its slot) until it reports or is lost.
+    log(LogLevel::Info, "broker", "task " + format_task_id(token.id) + " cancelled after its grace period");
+    end_cancelled(*record);
   }
 }
 
@@ -718,7 +988,7 @@ void Scheduler::expire_orphans(SteadyTime now) {
     TaskRecord* record = store_.find(id);
     if (!record || record->state != TaskState::Running) continue;
     release_lease(*record);
-    fail_attempt(*record, node_lost_error(record->node, "not reclaimed after a broker restart", id), true);
+    lease_lost(*record, node_lost_error(record->node, "not reclaimed after a broker restart", id), true);
   }
 }
 
@@ -726,10 +996,14 @@ void Scheduler::forget_finished(SteadyTime now, std::deque<Finished>& finished, 
   while (!finished.empty() && now - finished.front().at >= keep) {
     Finished entry = finished.front();
     finished.pop_front();
-    TaskRecord* record = store_.find(entry.id);
-    // A task retried since it ended has a newer entry, or none while it runs again.
-    if (record && is_final(record->state) && record->ended_at == entry.ended_at) forget(*record);
+    forget_if_unchanged(entry);
   }
+}
+
+void Scheduler::forget_if_unchanged(const Finished& entry) {
+  TaskRecord* record = store_.find(entry.id);
+  // A task retried since it ended has a newer entry, or none while it runs again.
+  if (record && is_final(record->state) && record->ended_at == entry.ended_at) forget(*record);
 }
 
 void Scheduler::forget(TaskRecord& record) {
@@ -744,7 +1018,9 @@ void Scheduler::forget(TaskRecord& record) {
 SteadyTime Scheduler::next_deadline() const {
   SteadyTime next = std::min(next_heartbeat_, next_liveness_check_);
   if (!wait_deadlines_.empty()) next = std::min(next, wait_deadlines_.begin()->first);
-  if (!retry_due_.empty()) next = std::min(next, retry_due_.begin()->first);
+  if (!due_.empty()) next = std::min(next, due_.begin()->first);
+  if (!cancel_deadlines_.empty()) next = std::min(next, cancel_deadlines_.begin()->first);
+  if (!own_ttl_.empty()) next = std::min(next, own_ttl_.begin()->first);
   return next;
 }
 
@@ -776,16 +1052,17 @@ json Scheduler::stats(SteadyTime now) const {
 json Scheduler::functions() const {
   std::set<std::string> names;
   for (const auto& name : nodes_.functions()) names.insert(name);
-  for (const auto& [name, queue] : queues_) {
-    if (queue.queued > 0 || queue.running > 0) names.insert(name);
-  }
+  ready_.for_each([&](const Lane& lane) {
+    if (lane.queued > 0) names.insert(lane.function);
+  });
+  for (const auto& [name, running] : running_by_function_) names.insert(name);
   json list = json::array();
   for (const auto& name : names) {
-    auto queue = queues_.find(name);
+    auto running = running_by_function_.find(name);
     list.push_back(json{{"name", name},
-                        {"nodes", nodes_.serving(name).size()},
-                        {"queued", queue == queues_.end() ? 0 : queue->second.queued},
-                        {"running", queue == queues_.end() ? 0 : queue->second.running}});
+                        {"nodes", nodes_.serving_count(name)},
+                        {"queued", ready_.queued(name)},
+                        {"running", running == running_by_function_.end() ? 0 : running->second}});
   }
   return json{{"functions", list}};
 }

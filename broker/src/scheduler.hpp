@@ -1,7 +1,8 @@
 // Scheduler: the life of every task (docs/PROTOCOL.md, section 3) and the hand-out of tasks
-// to nodes. Keeps the bookkeeping the store does not: a queue per function, the
-// leases each node holds, who waits for which task, idempotency keys, and the
-// timers (node liveness, retry backoffs, wait deadlines, forgetting finished tasks).
+// to nodes. Keeps the bookkeeping the store does not: the ready queues, the leases
+// each node holds, who waits for which task, which tasks wait for which (dependencies),
+// idempotency keys and unique tasks, and the timers (node liveness, due times and
+// retry backoffs, wait deadlines, cancel grace periods, forgetting finished tasks).
 // Credit-based: a node is never sent more tasks than it has free slots. Rebuilds
 // all of it from the store when constructed, so a restarted broker goes on where it
 // stopped.
@@ -24,6 +25,7 @@
 
 #include "node_registry.hpp"
 #include "outbox.hpp"
+#include "ready_queues.hpp"
 #include "store/task_store.hpp"
 #include "zerotask/task_id.hpp"
 
@@ -46,6 +48,8 @@ struct SchedulerConfig {
   std::size_t max_queued = 1000000;  // QUEUED and PENDING tasks
   std::size_t max_payload_bytes = 1024 * 1024;
   std::size_t max_waiting_per_peer = 10000;
+  // How long a cancelled RUNNING task may take to return before it is CANCELLED anyway.
+  std::chrono::milliseconds cancel_grace{10000};
 };
 
 struct NewTask {
@@ -54,6 +58,14 @@ struct NewTask {
   std::optional<int> max_retries;
   std::int64_t timeout_ms = 0;
   std::string idempotency_key;
+  std::string queue = std::string(kDefaultQueue);
+  int priority = 0;
+  std::int64_t run_at = 0;  // ms since the Unix epoch; 0: at once
+  std::vector<TaskId> depends_on;  // existing tasks, no repeats
+  DependencyFailure on_dependency_failure = DependencyFailure::Cancel;
+  PassResults pass_results = PassResults::None;
+  bool unique = false;
+  std::int64_t result_ttl_ms = -1;
 };
 
 // What a node.hello says of one function it serves.
@@ -72,7 +84,8 @@ struct LeaseToken {
 struct Submitted {
   TaskId id = 0;
   TaskState state = TaskState::Queued;  // the task's state now
-  bool duplicate = false;  // the idempotency key was known: `id` is the first task's
+  // The idempotency key was known, or a unique twin is live: `id` is that task's.
+  bool duplicate = false;
 };
 
 class Scheduler {
@@ -80,22 +93,30 @@ class Scheduler {
   Scheduler(TaskStore& store, Outbox& outbox, SchedulerConfig config, SteadyTime now);
 
   // ---- clients
-  // Creates a QUEUED task, or finds the one submitted earlier with the same
-  // idempotency key. With `result_waiter`, that request is answered with the task's
-  // result or error when it ends (a direct call). Throws RpcError when the store
-  // cannot write or a limit is reached; check_submissions() first makes a batch
-  // all-or-nothing.
+  // Creates a task (QUEUED, or PENDING until its dependencies end and its time is
+  // due, or CANCELLED when a dependency already failed), or finds the one submitted
+  // earlier with the same idempotency key or, for a unique task, its live twin. With
+  // `result_waiter`, that request is answered with the task's result or error when
+  // it ends (a direct call). Throws RpcError when the store cannot write, a limit is
+  // reached or a dependency is unknown; check_submissions() and
+  // check_dependencies() first make a batch all-or-nothing.
   Submitted submit(NewTask task, std::optional<ReplyTo> result_waiter);
   // Throws the error that submit() would for `count` new tasks of these payloads.
   void check_submissions(std::size_t count, std::size_t largest_payload) const;
-  bool is_served(const std::string& function) const { return !nodes_.serving(function).empty(); }
+  // Throws invalid_params when one of `ids` is no task the broker holds.
+  void check_dependencies(const std::vector<TaskId>& ids);
+  bool is_served(const std::string& queue, const std::string& function) const {
+    return !nodes_.serving(queue, function).empty();
+  }
   const TaskRecord* find(TaskId id) { return store_.find(id); }
   TaskPage list(const TaskQuery& query) const { return store_.list(query); }
   // Answers `waiter` with the task object once it is final, or as it is at `timeout`.
   // The caller has checked that the task exists.
   void wait(TaskId id, std::chrono::milliseconds timeout, ReplyTo waiter, SteadyTime now);
-  // Cancels a task that has not started. Throws RpcError (not found, not cancellable).
-  json cancel(TaskId id);
+  // Cancels a task: at once when it has not started; a RUNNING one is asked to
+  // stop (node.cancel) and ends CANCELLED when its node reports or after the grace
+  // period. Throws RpcError (not found, not cancellable when final).
+  json cancel(TaskId id, SteadyTime now);
   // Queues a FAILED task again with a fresh retry budget. Throws RpcError (not
   // found, not retryable).
   json retry(TaskId id);
@@ -109,14 +130,17 @@ class Scheduler {
   // Registers a node, replacing any with the same name or routing id. `running`
   // renews the leases the node still holds from before (see docs/PROTOCOL.md, node.hello).
   json hello(const std::string& routing_id, std::string name, std::vector<FunctionSpec> functions,
-             std::size_t slots, const std::vector<LeaseToken>& running, SteadyTime now);
+             std::size_t slots, const std::vector<LeaseToken>& running, SteadyTime now,
+             std::vector<std::string> queues = {std::string(kDefaultQueue)});
   // Notes that the node is alive; false if it is unknown.
   bool touch(const std::string& routing_id, SteadyTime now);
   void pull(const std::string& routing_id, std::size_t slots);
   // The results of one node.done: entries {id, attempt, result | error}. Stale or
   // malformed entries are ignored.
   void done(const std::string& routing_id, const json& results);
-  void progress(const std::string& routing_id, TaskId id, std::int64_t attempt, json progress);
+  // A node.progress: the latest progress, and/or one more partial result.
+  void progress(const std::string& routing_id, TaskId id, std::int64_t attempt, std::optional<json> progress,
+                std::optional<json> partial);
   // Results or progress from a peer that is no node (any more): counted as stale.
   void refuse_from_unknown_peer(std::size_t results);
   // Forgets a node (it said bye, vanished or stopped reading). Its leases are lost:
@@ -139,13 +163,6 @@ class Scheduler {
   const std::string& epoch() const { return config_.epoch; }
 
  private:
-  struct FunctionQueue {
-    std::deque<TaskId> ids;  // may hold ids no longer QUEUED; skipped when popped
-    std::size_t queued = 0;
-    std::size_t running = 0;
-    std::size_t cursor = 0;     // round-robin position among the nodes serving it
-    std::string function_json;  // the function name as a JSON string, for node.run
-  };
   using Deadlines = std::multimap<SteadyTime, std::pair<TaskId, std::uint64_t>>;
   struct Waiter {
     ReplyTo to;
@@ -169,11 +186,33 @@ class Scheduler {
   void set_state(TaskRecord& record, TaskState state);
   void enqueue(TaskRecord& record, bool at_front);
   void finish(TaskRecord& record, TaskState state, json result, json error);
+  // The task's dependencies are all final: CANCELLED for a failed one (unless it
+  // runs anyway), else their results go into its params and it waits for its time.
+  void dependencies_ended(TaskRecord& record);
+  // QUEUED now, or PENDING until run_at.
+  void queue_when_due(TaskRecord& record);
+  // Tells the tasks waiting for `id` (now final) that it ended; iterative, so a long
+  // chain cancelled at its head does not recurse.
+  void settle_dependents(TaskId id);
+  void cancel_running(TaskRecord& record, SteadyTime now);
+  // Sends node.cancel for `record` to the node that runs it and starts the grace period.
+  void ask_node_to_cancel(const NodeSession& session, const TaskRecord& record, SteadyTime now);
+  // The attempt of a task the broker was asked to cancel is over: CANCELLED.
+  void end_cancelled(TaskRecord& record);
+  // A RUNNING task's lease is gone with its node.
+  void lease_lost(TaskRecord& record, json error, bool counts_as_failure);
+  const TaskRecord* live_unique_twin(const NewTask& task);
+  void remember_unique(const TaskRecord& record);
+  void forget_unique(const TaskRecord& record);
+  void remember_finished(const TaskRecord& record, SteadyTime at);
   // An attempt failed: retried after a backoff (at once for a lost lease) while the
   // task has retries left, FAILED otherwise.
   void fail_attempt(TaskRecord& record, json error, bool lost_lease);
   // QUEUED again, the last attempt's node, start and progress cleared.
   void queue_again(TaskRecord& record, bool at_front);
+  void clear_attempt(TaskRecord& record);
+  // Keeps one more partial result; its index, or nothing when past the payload limit.
+  std::optional<std::size_t> add_partial(TaskRecord& record, json partial);
   void release_lease(TaskRecord& record);
   void finish_entry(NodeSession& session, const json& entry);
   // True when `session` holds the lease of `record` at `attempt`; it may claim a
@@ -187,18 +226,22 @@ class Scheduler {
   void reply_to_waiter(const Waiter& waiter, const TaskRecord& record);
   void answer_waiters(const TaskRecord& record);
   void waiter_gone(const Waiter& waiter);
-  void forget_queue_if_idle(const std::string& function);
+  // Drops the lane of a queue and function nobody serves and no task waits in.
+  void forget_lane_if_idle(const std::string& queue, const std::string& function);
+  void mark_lanes_dirty(const NodeSession& session);
   void publish_task(const TaskRecord& record);
   void expire_waits(SteadyTime now);
-  void release_due_retries(SteadyTime now);
+  void release_due(SteadyTime now);
+  void expire_cancel_grace(SteadyTime now);
   void expire_orphans(SteadyTime now);
   void forget_finished(SteadyTime now, std::deque<Finished>& finished, std::chrono::milliseconds keep);
   void forget(TaskRecord& record);
+  // Forgets the task of `entry` unless it was retried since it ended.
+  void forget_if_unchanged(const Finished& entry);
   int max_retries_of(const TaskRecord& record) const;
   std::int64_t timeout_of(const TaskRecord& record) const;
   std::chrono::milliseconds backoff(int retry);
   std::size_t waiting_tasks() const;
-  std::optional<TaskId> pop_queued(const std::string& function, FunctionQueue& queue);
   void check_store_available() const;
   // Throws overloaded when `routing_id` already has the most waiting calls allowed.
   void check_waiter_capacity(std::string_view routing_id) const;
@@ -209,20 +252,27 @@ class Scheduler {
   SteadyTime started_;
   TaskIdGenerator ids_;
   NodeRegistry nodes_;
-  std::unordered_map<std::string, FunctionQueue> queues_;
-  std::set<std::string> dirty_functions_;  // may have work to hand out this turn
+  ReadyQueues ready_;
+  std::unordered_map<std::string, std::size_t> running_by_function_;
+  std::set<std::string> dirty_lanes_;  // lane keys that may have work to hand out this turn
   std::unordered_map<TaskId, std::vector<Waiter>> waiters_;
   std::unordered_map<std::string, std::size_t> waiters_by_peer_;  // routing id -> waiting calls
   Deadlines wait_deadlines_;
   std::uint64_t next_waiter_serial_ = 1;
   std::unordered_map<std::string, FunctionDefaults> function_defaults_;
   std::unordered_map<std::string, TaskId> idempotency_keys_;
-  std::multimap<SteadyTime, TaskId> retry_due_;  // PENDING tasks by the end of their backoff
+  std::unordered_multimap<std::size_t, TaskId> unique_tasks_;  // by the hash of function, queue and params
+  std::unordered_map<TaskId, std::vector<TaskId>> dependents_;  // a task not final yet -> the tasks waiting for it
+  std::deque<TaskId> settling_;  // final tasks whose dependents settle_dependents() has yet to tell
+  bool settling_now_ = false;
+  std::multimap<SteadyTime, TaskId> due_;  // PENDING tasks by their run_at (due time or end of backoff)
+  std::multimap<SteadyTime, LeaseToken> cancel_deadlines_;  // RUNNING tasks asked to cancel, by end of grace
   // RUNNING tasks recovered from the store that no node has reclaimed yet, with the
   // end of their lease.
   std::unordered_map<TaskId, SteadyTime> orphans_;
   std::deque<Finished> finished_;  // SUCCEEDED and CANCELLED
   std::deque<Finished> failed_;    // FAILED: dead letters, kept longer
+  std::multimap<SteadyTime, Finished> own_ttl_;  // final tasks with their own result_ttl_ms, by when they go
   std::array<std::size_t, 6> counts_{};  // tasks held, by state
   std::uint64_t submitted_ = 0;
   std::uint64_t retried_ = 0;

@@ -63,7 +63,7 @@ TEST_CASE("a waiting duplicate submit gets the first task's result" * doctest::t
 TEST_CASE("a key is free again once its task is forgotten" * doctest::timeout(10)) {
   Fixture f;
   Submitted first = f.scheduler.submit(keyed("k"), std::nullopt);
-  f.scheduler.cancel(first.id);
+  f.scheduler.cancel(first.id, f.now);
   f.scheduler.tick(std::chrono::steady_clock::now() + 2s);
   REQUIRE(f.scheduler.find(first.id) == nullptr);
   CHECK_FALSE(f.scheduler.submit(keyed("k"), std::nullopt).duplicate);
@@ -123,7 +123,7 @@ TEST_CASE("while the store cannot write, submissions are refused and nothing is 
   TaskId queued = f.submit(task("noop"), std::nullopt);
   f.scheduler.set_store_available(false, "disk I/O error");
   CHECK(error_code_of([&] { f.submit(task("noop"), std::nullopt); }) == rpc::kStoreUnavailable);
-  CHECK(error_code_of([&] { f.scheduler.cancel(queued); }) == rpc::kStoreUnavailable);
+  CHECK(error_code_of([&] { f.scheduler.cancel(queued, f.now); }) == rpc::kStoreUnavailable);
   CHECK(f.scheduler.stats(f.now)["store_ok"] == false);
   f.scheduler.dispatch();
   CHECK(f.runs_for("n1").empty());

@@ -179,7 +179,7 @@ TEST_CASE("a result or progress with a stale lease token is refused and counted"
   // The zombie comes back under its old name and reports its old attempt.
   f.hello("n1", "node-1", "noop", 1, f.now);
   f.scheduler.done("n1", success(first, "stale"));
-  f.scheduler.progress("n1", id, 1, json{{"current", 1}});
+  f.scheduler.progress("n1", id, 1, json{{"current", 1}}, std::nullopt);
   const TaskRecord* record = f.scheduler.find(id);
   CHECK(record->state == TaskState::Running);
   CHECK(record->progress.is_null());
@@ -197,7 +197,7 @@ TEST_CASE("a cancelled PENDING task is not queued when its backoff ends" * docte
   TaskId id = f.submit(task("flaky"), std::nullopt);
   f.scheduler.done("n1", failure(hand_out(f), "later"));
   REQUIRE(f.scheduler.find(id)->state == TaskState::Pending);
-  CHECK(f.scheduler.cancel(id)["state"] == "CANCELLED");
+  CHECK(f.scheduler.cancel(id, f.now)["state"] == "CANCELLED");
   auto later = std::chrono::steady_clock::now() + 250ms;  // past any first backoff (50 ms here)
   f.scheduler.touch("n1", later);
   f.scheduler.tick(later);

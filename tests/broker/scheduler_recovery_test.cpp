@@ -41,7 +41,7 @@ TEST_CASE("a restarted scheduler recovers every task with its state" * doctest::
   TaskId queued_first = f.submit(task("noop"), std::nullopt);
   TaskId queued_second = f.submit(task("noop"), std::nullopt);
   TaskId cancelled = f.submit(task("other"), std::nullopt);
-  f.scheduler.cancel(cancelled);
+  f.scheduler.cancel(cancelled, f.now);
 
   Restarted r(f);
   json tasks = r.scheduler.stats(r.now)["tasks"];

@@ -104,10 +104,10 @@ TEST_CASE("a late result from a node that lost the task is ignored" * doctest::t
   CHECK(f.scheduler.find(id)->result == "fresh");
 }
 
-TEST_CASE("cancel stops a queued task and refuses a running one" * doctest::timeout(10)) {
+TEST_CASE("cancel stops a queued task at once and asks the node of a running one to stop" * doctest::timeout(10)) {
   Fixture f;
   TaskId queued = f.submit(task("noop", json::array()), f.client(3));
-  json cancelled = f.scheduler.cancel(queued);
+  json cancelled = f.scheduler.cancel(queued, f.now);
   CHECK(cancelled["state"] == "CANCELLED");
   json replies = f.take_replies();
   REQUIRE(replies.size() == 1);
@@ -118,7 +118,16 @@ TEST_CASE("cancel stops a queued task and refuses a running one" * doctest::time
 
   TaskId running = f.submit(task("noop", json::array()), std::nullopt);
   f.scheduler.dispatch();
-  CHECK_THROWS_WITH(f.scheduler.cancel(running), doctest::Contains("RUNNING and cannot be cancelled"));
+  json asked = f.scheduler.cancel(running, f.now);
+  CHECK(asked["state"] == "RUNNING");
+  CHECK(asked["cancel_requested"] == true);
+  json sent = f.take_replies();
+  REQUIRE(sent.size() == 1);
+  CHECK(sent[0]["method"] == "node.cancel");
+  CHECK(sent[0]["params"]["tasks"][0] == json{{"id", format_task_id(running)}, {"attempt", 1}});
+  f.scheduler.done("n1", json::array({json{{"id", format_task_id(running)}, {"attempt", 1}, {"result", 1}}}));
+  CHECK(f.scheduler.find(running)->state == TaskState::Cancelled);
+  CHECK_THROWS_WITH(f.scheduler.cancel(running, f.now), doctest::Contains("CANCELLED and cannot be cancelled"));
 }
 
 TEST_CASE("task.wait answers at the deadline with the task still queued" * doctest::timeout(10)) {
@@ -136,7 +145,7 @@ TEST_CASE("task.wait answers at the deadline with the task still queued" * docte
 TEST_CASE("finished tasks are forgotten after the retention time" * doctest::timeout(10)) {
   Fixture f;
   TaskId id = f.submit(task("noop", json::array()), std::nullopt);
-  f.scheduler.cancel(id);
+  f.scheduler.cancel(id, f.now);
   f.scheduler.tick(std::chrono::steady_clock::now() + 2s);
   CHECK(f.scheduler.find(id) == nullptr);
   CHECK(f.scheduler.stats(f.now)["tasks"]["CANCELLED"] == 0);
@@ -200,7 +209,7 @@ TEST_CASE("a requeued task loses the progress of its lost attempt" * doctest::ti
   f.hello("n1", "node-1", "count", 1, f.now);
   TaskId id = f.submit(task("count", json::array({10})), std::nullopt);
   f.scheduler.dispatch();
-  f.scheduler.progress("n1", id, 1, json{{"current", 3}, {"total", 10}});
+  f.scheduler.progress("n1", id, 1, json{{"current", 3}, {"total", 10}}, std::nullopt);
   CHECK(f.scheduler.find(id)->progress["current"] == 3);
   f.scheduler.drop_node("n1", "bye");
   CHECK(f.scheduler.find(id)->state == TaskState::Queued);
@@ -211,7 +220,7 @@ TEST_CASE("the queue of a function nobody serves is forgotten once it is empty" 
   Fixture f;
   TaskId id = f.submit(task("typo", json::array()), std::nullopt);
   CHECK(f.scheduler.functions()["functions"].size() == 1);
-  f.scheduler.cancel(id);
+  f.scheduler.cancel(id, f.now);
   CHECK(f.scheduler.functions()["functions"].empty());
 }
 

@@ -41,6 +41,7 @@
 #include <vector>
 
 #include "outbox.hpp"
+#include "periodic_schedules.hpp"
 #include "request_handler.hpp"
 #include "scheduler.hpp"
 #include "store/memory_task_store.hpp"
@@ -81,6 +82,7 @@ struct Harness {
   // adapt it when they change.
   void start() {
     handler.reset();
+    schedules.reset();
     scheduler.reset();
     SchedulerConfig config;
     config.epoch = "fuzz-epoch-" + std::to_string(starts++);  // a new one per run, as make_epoch() gives
@@ -100,7 +102,8 @@ struct Harness {
     scheduler = std::make_unique<Scheduler>(store, outbox, config, now);
     std::map<std::string, BrokerMethod, std::less<>> custom;
     custom.emplace("broker.echo", [](const json& params) { return params; });
-    handler = std::make_unique<RequestHandler>(*scheduler, outbox, kDefaultMaxDepth, std::move(custom));
+    schedules = std::make_unique<PeriodicSchedules>(store, *scheduler, now);
+    handler = std::make_unique<RequestHandler>(*scheduler, *schedules, outbox, kDefaultMaxDepth, std::move(custom));
   }
 
   SteadyTime now;
@@ -108,6 +111,7 @@ struct Harness {
   MemoryTaskStore store;
   Outbox outbox;
   std::unique_ptr<Scheduler> scheduler;
+  std::unique_ptr<PeriodicSchedules> schedules;
   std::unique_ptr<RequestHandler> handler;
 };
 
@@ -136,6 +140,7 @@ class Conversation {
       broker_.handler->handle_frame(envelope, with_task_ids(line.substr(1)), broker_.now);
     }
     broker_.scheduler->dispatch();
+    broker_.schedules->tick(broker_.now);
     broker_.scheduler->tick(broker_.now);
     broker_.scheduler->next_deadline();
     drain();

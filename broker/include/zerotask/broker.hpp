@@ -45,6 +45,8 @@ struct BrokerConfig {
   int max_retries = 3;
   std::chrono::milliseconds retry_backoff{1000};
   std::chrono::milliseconds retry_backoff_max{300 * 1000};
+  // How long a cancelled RUNNING task may take to return before it is CANCELLED anyway.
+  std::chrono::milliseconds cancel_grace{10000};
   // Limits past which requests are answered -32003 overloaded.
   std::size_t max_queued = 1000000;        // QUEUED and PENDING tasks
   std::size_t max_payload_bytes = 1 << 20;  // a task's params, serialized

@@ -18,6 +18,12 @@ void MemoryTaskStore::for_each(const std::function<void(TaskRecord&)>& visit) {
   for (auto& [id, record] : records_) visit(record);
 }
 
+std::vector<ScheduleRecord> MemoryTaskStore::schedules() const {
+  std::vector<ScheduleRecord> all;
+  for (const auto& [name, schedule] : schedules_) all.push_back(schedule);
+  return all;
+}
+
 TaskPage MemoryTaskStore::list(const TaskQuery& query) const {
   std::vector<const TaskRecord*> matching;
   for (const auto& [id, record] : records_) {

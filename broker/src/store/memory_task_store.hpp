@@ -3,6 +3,7 @@
 // have nothing to write. Loop thread only.
 #pragma once
 
+#include <map>
 #include <unordered_map>
 
 #include "store/task_store.hpp"
@@ -21,9 +22,13 @@ class MemoryTaskStore final : public TaskStore {
   const std::string& last_error() const override { return no_error_; }
   std::size_t size() const override { return records_.size(); }
   void for_each(const std::function<void(TaskRecord&)>& visit) override;
+  void put_schedule(const ScheduleRecord& schedule) override { schedules_.insert_or_assign(schedule.name, schedule); }
+  void erase_schedule(const std::string& name) override { schedules_.erase(name); }
+  std::vector<ScheduleRecord> schedules() const override;
 
  private:
   std::unordered_map<TaskId, TaskRecord> records_;
+  std::map<std::string, ScheduleRecord> schedules_;
   const std::string no_error_;
 };
 

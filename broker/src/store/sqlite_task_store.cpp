@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include <unordered_map>
+
 #include "zerotask/log.hpp"
 #include "zerotask/version.hpp"
 
@@ -32,14 +34,68 @@ CREATE TABLE tasks (
   idempotency_key TEXT UNIQUE
 );)";
 
+// Schema version 2 (queues, priorities, dependencies, uniqueness, result TTLs,
+// cancellation of running tasks, partial results): columns added to version 1, so
+// a version 1 store is upgraded in place by the same statements.
+constexpr std::string_view kAddVersion2Columns = R"(
+ALTER TABLE tasks ADD COLUMN queue TEXT NOT NULL DEFAULT 'default';
+ALTER TABLE tasks ADD COLUMN priority INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tasks ADD COLUMN depends_on TEXT;
+ALTER TABLE tasks ADD COLUMN pass_results INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tasks ADD COLUMN flags INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tasks ADD COLUMN result_ttl_ms INTEGER NOT NULL DEFAULT -1;
+ALTER TABLE tasks ADD COLUMN partials TEXT;
+CREATE TABLE schedules (
+  name TEXT PRIMARY KEY,
+  definition TEXT NOT NULL,
+  next_run_at INTEGER NOT NULL,
+  last_run_at INTEGER NOT NULL,
+  last_task INTEGER NOT NULL
+);)";
+
 constexpr std::string_view kColumns =
     "id, function, params, state, attempt, retries, max_retries, timeout_ms, run_at, created_at, started_at, "
-    "ended_at, node, result, error, progress, idempotency_key";
+    "ended_at, node, result, error, progress, idempotency_key, queue, priority, depends_on, pass_results, flags, "
+    "result_ttl_ms, partials";
 
 // The columns a task can change after it is created, in the order of kUpdate.
 constexpr std::string_view kUpdate =
     "UPDATE tasks SET state = ?1, attempt = ?2, retries = ?3, run_at = ?4, started_at = ?5, ended_at = ?6, "
-    "node = ?7, result = ?8, error = ?9, progress = ?10 WHERE id = ?11";
+    "node = ?7, result = ?8, error = ?9, progress = ?10, params = ?11, flags = ?12, partials = ?13 WHERE id = ?14";
+
+// The booleans of a record, in the flags column.
+constexpr std::int64_t kUnique = 1;
+constexpr std::int64_t kCancelRequested = 2;
+constexpr std::int64_t kPartialsTruncated = 4;
+constexpr std::int64_t kRunOnDependencyFailure = 8;
+
+std::int64_t flags_of(const TaskRecord& record) {
+  return (record.unique ? kUnique : 0) | (record.cancel_requested ? kCancelRequested : 0) |
+         (record.partials_truncated ? kPartialsTruncated : 0) |
+         (record.on_dependency_failure == DependencyFailure::Run ? kRunOnDependencyFailure : 0);
+}
+
+void set_flags(TaskRecord& record, std::int64_t flags) {
+  record.unique = (flags & kUnique) != 0;
+  record.cancel_requested = (flags & kCancelRequested) != 0;
+  record.partials_truncated = (flags & kPartialsTruncated) != 0;
+  record.on_dependency_failure = (flags & kRunOnDependencyFailure) != 0 ? DependencyFailure::Run : DependencyFailure::Cancel;
+}
+
+// depends_on as a JSON array of integers; NULL when empty.
+void bind_dependencies(sqlite::Statement& statement, int index, const std::vector<TaskId>& ids) {
+  if (ids.empty()) {
+    statement.bind_null(index);
+    return;
+  }
+  std::string text = "[";
+  for (TaskId id : ids) {
+    if (text.size() > 1) text += ',';
+    text += std::to_string(id);
+  }
+  text += ']';
+  statement.bind(index, text);
+}
 
 std::int64_t as_column(TaskId id) { return static_cast<std::int64_t>(id); }
 
@@ -72,7 +128,20 @@ void bind_update(sqlite::Statement& update, const TaskRecord& record) {
   bind_json(update, 8, record.result);
   bind_json(update, 9, record.error);
   bind_json(update, 10, record.progress);
-  update.bind(11, static_cast<std::int64_t>(record.id));
+  update.bind(11, record.params_json);
+  update.bind(12, flags_of(record));
+  bind_json(update, 13, record.partials);
+  update.bind(14, static_cast<std::int64_t>(record.id));
+}
+
+std::vector<TaskId> read_dependencies(const sqlite::Statement& statement, int index, TaskId id) {
+  std::vector<TaskId> ids;
+  json list = read_json(statement, index, id);
+  if (!list.is_array()) return ids;
+  for (const auto& entry : list) {
+    if (entry.is_number_unsigned()) ids.push_back(entry.get<TaskId>());
+  }
+  return ids;
 }
 
 }  // namespace
@@ -83,9 +152,13 @@ struct SqliteTaskStore::Statements {
         commit(db, "COMMIT"),
         rollback(db, "ROLLBACK"),
         insert(db, "INSERT INTO tasks (" + std::string(kColumns) +
-                       ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"),
+                       ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, "
+                       "?21, ?22, ?23, ?24)"),
         update(db, kUpdate),
-        erase(db, "DELETE FROM tasks WHERE id = ?1") {}
+        erase(db, "DELETE FROM tasks WHERE id = ?1"),
+        put_schedule(db, "INSERT OR REPLACE INTO schedules (name, definition, next_run_at, last_run_at, last_task) "
+                         "VALUES (?1, ?2, ?3, ?4, ?5)"),
+        erase_schedule(db, "DELETE FROM schedules WHERE name = ?1") {}
 
   sqlite::Statement begin;
   sqlite::Statement commit;
@@ -93,6 +166,8 @@ struct SqliteTaskStore::Statements {
   sqlite::Statement insert;
   sqlite::Statement update;
   sqlite::Statement erase;
+  sqlite::Statement put_schedule;
+  sqlite::Statement erase_schedule;
 };
 
 SqliteTaskStore::SqliteTaskStore(const std::string& path, StoreSync sync) try : db_(path) {
@@ -122,6 +197,7 @@ void SqliteTaskStore::open_schema(const std::string& path) {
   if (application_id == 0 && version == 0 && objects == 0) {
     db_.exec("BEGIN");
     db_.exec(kCreateSchema);
+    db_.exec(kAddVersion2Columns);
     db_.exec("PRAGMA application_id = " + std::to_string(kApplicationId));
     db_.exec("PRAGMA user_version = " + std::to_string(kStoreSchemaVersion));
     db_.exec("COMMIT");
@@ -130,6 +206,14 @@ void SqliteTaskStore::open_schema(const std::string& path) {
   }
   if (application_id != kApplicationId) {
     throw std::runtime_error("store " + path + " is not a zerotask store (an SQLite database of another program)");
+  }
+  if (version == 1) {
+    db_.exec("BEGIN");
+    db_.exec(kAddVersion2Columns);
+    db_.exec("PRAGMA user_version = " + std::to_string(kStoreSchemaVersion));
+    db_.exec("COMMIT");
+    log(LogLevel::Info, "store", "upgraded " + path + " from schema version 1 to " + std::to_string(kStoreSchemaVersion));
+    return;
   }
   if (version != kStoreSchemaVersion) {
     throw std::runtime_error("store " + path + " has schema version " + std::to_string(version) + "; this broker (" +
@@ -159,12 +243,40 @@ void SqliteTaskStore::load() {
     record.error = read_json(select, 14, record.id);
     record.progress = read_json(select, 15, record.id);
     if (!select.column_is_null(16)) record.idempotency_key = select.column_text(16);
+    record.queue = select.column_text(17);
+    record.priority = static_cast<int>(select.column_int(18));
+    record.depends_on = read_dependencies(select, 19, record.id);
+    auto pass = select.column_int(20);
+    record.pass_results = pass >= 0 && pass <= 2 ? static_cast<PassResults>(pass) : PassResults::None;
+    set_flags(record, select.column_int(21));
+    record.result_ttl_ms = select.column_int(22);
+    record.partials = read_json(select, 23, record.id);
     if (record.state > TaskState::Cancelled) {
       log(LogLevel::Warn, "store", "task " + format_task_id(record.id) + " has an unknown state; skipped");
       continue;
     }
     records_.insert(std::move(record));
   }
+  sqlite::Statement schedules(db_.handle(), "SELECT name, definition, next_run_at, last_run_at, last_task FROM schedules");
+  while (schedules.step()) {
+    ScheduleRecord schedule;
+    schedule.name = schedules.column_text(0);
+    schedule.definition_json = schedules.column_text(1);
+    schedule.next_run_at = schedules.column_int(2);
+    schedule.last_run_at = schedules.column_int(3);
+    schedule.last_task = static_cast<TaskId>(schedules.column_int(4));
+    records_.put_schedule(schedule);
+  }
+}
+
+void SqliteTaskStore::put_schedule(const ScheduleRecord& schedule) {
+  records_.put_schedule(schedule);
+  schedules_changed_.insert(schedule.name);
+}
+
+void SqliteTaskStore::erase_schedule(const std::string& name) {
+  records_.erase_schedule(name);
+  schedules_changed_.insert(name);
 }
 
 TaskRecord& SqliteTaskStore::insert(TaskRecord record) {
@@ -184,7 +296,7 @@ void SqliteTaskStore::erase(TaskId id) {
 }
 
 bool SqliteTaskStore::commit() {
-  if (inserted_.empty() && changed_.empty() && erased_.empty()) return true;
+  if (inserted_.empty() && changed_.empty() && erased_.empty() && schedules_changed_.empty()) return true;
   try {
     statements_->begin.step();
     statements_->begin.reset();
@@ -206,6 +318,7 @@ bool SqliteTaskStore::commit() {
   inserted_.clear();
   changed_.clear();
   erased_.clear();
+  schedules_changed_.clear();
   last_error_.clear();
   return true;
 }
@@ -242,6 +355,13 @@ void SqliteTaskStore::write_pending() {
     } else {
       insert.bind(17, record->idempotency_key);
     }
+    insert.bind(18, record->queue);
+    insert.bind(19, std::int64_t{record->priority});
+    bind_dependencies(insert, 20, record->depends_on);
+    insert.bind(21, static_cast<std::int64_t>(record->pass_results));
+    insert.bind(22, flags_of(*record));
+    insert.bind(23, record->result_ttl_ms);
+    bind_json(insert, 24, record->partials);
     insert.step();
     insert.reset();
   }
@@ -252,6 +372,31 @@ void SqliteTaskStore::write_pending() {
     bind_update(update, *record);
     update.step();
     update.reset();
+  }
+  write_schedules();
+}
+
+void SqliteTaskStore::write_schedules() {
+  if (schedules_changed_.empty()) return;
+  std::unordered_map<std::string, ScheduleRecord> kept;
+  for (auto& schedule : records_.schedules()) kept.emplace(schedule.name, std::move(schedule));
+  for (const auto& name : schedules_changed_) {
+    auto it = kept.find(name);
+    if (it == kept.end()) {
+      auto& erase = statements_->erase_schedule;
+      erase.bind(1, name);
+      erase.step();
+      erase.reset();
+      continue;
+    }
+    auto& put = statements_->put_schedule;
+    put.bind(1, name);
+    put.bind(2, it->second.definition_json);
+    put.bind(3, it->second.next_run_at);
+    put.bind(4, it->second.last_run_at);
+    put.bind(5, static_cast<std::int64_t>(it->second.last_task));
+    put.step();
+    put.reset();
   }
 }
 

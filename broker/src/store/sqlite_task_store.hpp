@@ -18,8 +18,9 @@
 
 namespace zerotask::broker {
 
-// The schema version this broker reads and writes (PRAGMA user_version).
-inline constexpr int kStoreSchemaVersion = 1;
+// The schema version this broker reads and writes (PRAGMA user_version); a store of
+// version 1 is upgraded in place when opened.
+inline constexpr int kStoreSchemaVersion = 2;
 
 class SqliteTaskStore final : public TaskStore {
  public:
@@ -39,6 +40,9 @@ class SqliteTaskStore final : public TaskStore {
   const std::string& last_error() const override { return last_error_; }
   std::size_t size() const override { return records_.size(); }
   void for_each(const std::function<void(TaskRecord&)>& visit) override { records_.for_each(visit); }
+  void put_schedule(const ScheduleRecord& schedule) override;
+  void erase_schedule(const std::string& name) override;
+  std::vector<ScheduleRecord> schedules() const override { return records_.schedules(); }
 
  private:
   struct Statements;
@@ -46,6 +50,7 @@ class SqliteTaskStore final : public TaskStore {
   void open_schema(const std::string& path);
   void load();
   void write_pending();
+  void write_schedules();
 
   sqlite::Database db_;
   std::unique_ptr<Statements> statements_;
@@ -55,6 +60,7 @@ class SqliteTaskStore final : public TaskStore {
   std::unordered_set<TaskId> inserted_;
   std::unordered_set<TaskId> changed_;
   std::unordered_set<TaskId> erased_;
+  std::unordered_set<std::string> schedules_changed_;  // put or erased since the last commit
   std::string last_error_;
 };
 

@@ -3,6 +3,8 @@
 // before any reply or event that depends on the turn's changes goes out (group
 // commit). Called from the broker's loop thread only.
 //
+// It also keeps the periodic schedules (schedule.add), written in the same commits.
+//
 // Two implementations: the memory store (memory_task_store.hpp, `--store memory`)
 // and the durable SQLite store (sqlite_task_store.hpp, the default).
 #pragma once
@@ -17,6 +19,16 @@
 #include "store/task_record.hpp"
 
 namespace zerotask::broker {
+
+// A periodic schedule as stored: its definition (the schedule object of
+// docs/PROTOCOL.md, schedule.add, as JSON text) and its timer.
+struct ScheduleRecord {
+  std::string name;
+  std::string definition_json;
+  std::int64_t next_run_at = 0;  // ms since the Unix epoch
+  std::int64_t last_run_at = 0;  // 0: never fired
+  TaskId last_task = 0;
+};
 
 struct TaskQuery {
   std::optional<TaskState> state;
@@ -51,6 +63,12 @@ class TaskStore {
   virtual std::size_t size() const = 0;
   // Every record, in no particular order (recovery after a restart).
   virtual void for_each(const std::function<void(TaskRecord&)>& visit) = 0;
+
+  // Adds or replaces the schedule of that name; written at the next commit.
+  virtual void put_schedule(const ScheduleRecord& schedule) = 0;
+  virtual void erase_schedule(const std::string& name) = 0;
+  // Every stored schedule (recovery after a restart).
+  virtual std::vector<ScheduleRecord> schedules() const = 0;
 };
 
 }  // namespace zerotask::broker

@@ -1,0 +1,38 @@
+// Task specs: the params of task.submit (and each entry of task.submit_many) read
+// into a NewTask, every field checked against docs/PROTOCOL.md, section 4; and the
+// order a batch's tasks are made in when they depend on each other.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "scheduler.hpp"
+#include "zerotask/json_rpc.hpp"
+
+namespace zerotask::broker {
+
+struct TaskSpec {
+  NewTask task;
+  // task.submit_many only: the entries of the same batch this one depends on, by
+  // index; the ids they get are added to task.depends_on when they are made.
+  std::vector<std::size_t> batch_dependencies;
+};
+
+// Reads one spec; `batch_size` is the size of its task.submit_many batch (0 for a
+// task.submit, where depends_on takes ids only). Moves the params out of `spec`.
+// Throws RpcError(invalid_params) naming the bad field.
+TaskSpec read_task_spec(json& spec, std::size_t batch_size, std::int64_t unix_now);
+
+// The indexes of `specs` in an order where each comes after the entries it depends
+// on (else in the order given). Throws RpcError(invalid_params) for a cycle.
+std::vector<std::size_t> creation_order(const std::vector<TaskSpec>& specs);
+
+// Shared checks of fields that appear in specs and in node.hello.
+void check_name(std::string_view name, std::string_view what);
+std::optional<int> optional_max_retries(const json& object);
+std::int64_t optional_timeout_ms(const json& object);
+
+}  // namespace zerotask::broker
