@@ -11,6 +11,7 @@ namespace zerotask::broker {
 namespace {
 
 constexpr std::size_t kMaxSchedules = 10000;
+constexpr std::string_view kSettingPrefix = "schedule/";
 constexpr std::int64_t kMinIntervalMs = 100;
 constexpr std::int64_t kMaxIntervalMs = 366LL * 24 * 3600 * 1000;
 // Fields of a task that make no sense for a task made again and again.
@@ -27,14 +28,18 @@ SteadyTime steady_at(std::int64_t unix_ms, SteadyTime now, std::int64_t unix_now
 PeriodicSchedules::PeriodicSchedules(TaskStore& store, Scheduler& scheduler, SteadyTime now)
     : store_(store), scheduler_(scheduler) {
   const std::int64_t unix_now = unix_time_ms();
-  for (const ScheduleRecord& stored : store_.schedules()) {
+  for (const auto& [key, text] : store_.settings(kSettingPrefix)) {
     try {
-      Schedule schedule = read(json::parse(stored.definition_json));
-      schedule.stored = stored;
+      json stored = json::parse(text);
+      Schedule schedule = read(stored);
+      schedule.next_run_at = stored.at("next_run_at").get<std::int64_t>();
+      schedule.last_run_at = stored.value("last_run_at", std::int64_t{0});
+      schedule.last_task = parse_task_id(stored.value("last_task", std::string())).value_or(0);
       arm(schedule, now, unix_now);
-      schedules_.emplace(stored.name, std::move(schedule));
+      std::string name = schedule.name;
+      schedules_.emplace(std::move(name), std::move(schedule));
     } catch (const std::exception& error) {
-      log(LogLevel::Warn, "broker", "stored schedule " + stored.name + " is unreadable and was skipped: " + error.what());
+      log(LogLevel::Warn, "broker", "stored schedule " + key + " is unreadable and was skipped: " + error.what());
     }
   }
   if (!schedules_.empty()) log(LogLevel::Info, "broker", "recovered " + std::to_string(schedules_.size()) + " schedule(s)");
@@ -72,21 +77,20 @@ PeriodicSchedules::Schedule PeriodicSchedules::read(const json& definition) {
     invalid("task: " + error.error().message);
   }
   schedule.definition["task"] = *task;
-  schedule.stored.name = std::move(name);
+  schedule.name = std::move(name);
   return schedule;
 }
 
 json PeriodicSchedules::add(const json& params) {
   Schedule schedule = read(params);
-  const std::string& name = schedule.stored.name;
+  const std::string& name = schedule.name;
   if (!schedules_.contains(name) && schedules_.size() >= kMaxSchedules) {
     throw RpcError(rpc::kOverloaded, "the broker holds its limit of 10000 schedules",
                    json{{"limit", "max_schedules"}, {"value", kMaxSchedules}});
   }
   const std::int64_t unix_now = unix_time_ms();
-  schedule.stored.definition_json = rpc::to_text(schedule.definition);
-  schedule.stored.next_run_at = next_run(schedule, unix_now);
-  store_.put_schedule(schedule.stored);
+  schedule.next_run_at = next_run(schedule, unix_now);
+  store(schedule);
   arm(schedule, std::chrono::steady_clock::now(), unix_now);
   json answer = to_json(schedule);
   schedules_.insert_or_assign(name, std::move(schedule));
@@ -105,7 +109,7 @@ json PeriodicSchedules::remove(const json& params) {
   if (it == schedules_.end()) throw RpcError(rpc::kNotFound, "no schedule " + name);
   json answer = to_json(it->second);
   schedules_.erase(it);
-  store_.erase_schedule(name);
+  store_.erase_setting(std::string(kSettingPrefix) + name);
   return answer;
 }
 
@@ -116,14 +120,14 @@ void PeriodicSchedules::tick(SteadyTime now) {
     due_.erase(due_.begin());
     auto it = schedules_.find(name);
     // Removed or replaced since this timer was set.
-    if (it == schedules_.end() || it->second.stored.next_run_at != run_at) continue;
+    if (it == schedules_.end() || it->second.next_run_at != run_at) continue;
     Schedule& schedule = it->second;
     fire(schedule, unix_now);
     // Planned from the run it replaces, so an interval does not drift; from now when
     // that is past already (the broker was down).
-    schedule.stored.next_run_at = next_run(schedule, run_at);
-    if (schedule.stored.next_run_at <= unix_now) schedule.stored.next_run_at = next_run(schedule, unix_now);
-    store_.put_schedule(schedule.stored);
+    schedule.next_run_at = next_run(schedule, run_at);
+    if (schedule.next_run_at <= unix_now) schedule.next_run_at = next_run(schedule, unix_now);
+    store(schedule);
     arm(schedule, now, unix_now);
   }
 }
@@ -132,11 +136,11 @@ void PeriodicSchedules::fire(Schedule& schedule, std::int64_t unix_now) {
   json spec = schedule.definition["task"];
   try {
     Submitted submitted = scheduler_.submit(std::move(read_task_spec(spec, 0, unix_now).task), std::nullopt);
-    schedule.stored.last_task = submitted.id;
-    schedule.stored.last_run_at = unix_now;
+    schedule.last_task = submitted.id;
+    schedule.last_run_at = unix_now;
   } catch (const RpcError& error) {
     // Overloaded, or the store cannot write: this run is skipped, the next one comes.
-    log(LogLevel::Warn, "broker", "schedule " + schedule.stored.name + " made no task: " + error.error().message);
+    log(LogLevel::Warn, "broker", "schedule " + schedule.name + " made no task: " + error.error().message);
   }
 }
 
@@ -146,8 +150,8 @@ std::int64_t PeriodicSchedules::next_run(const Schedule& schedule, std::int64_t 
 
 void PeriodicSchedules::arm(const Schedule& schedule, SteadyTime now, std::int64_t unix_now) {
   // A run missed while the broker was down comes once, now.
-  SteadyTime at = std::max(now, steady_at(schedule.stored.next_run_at, now, unix_now));
-  due_.emplace(at, std::make_pair(schedule.stored.name, schedule.stored.next_run_at));
+  SteadyTime at = std::max(now, steady_at(schedule.next_run_at, now, unix_now));
+  due_.emplace(at, std::make_pair(schedule.name, schedule.next_run_at));
 }
 
 std::optional<SteadyTime> PeriodicSchedules::next_deadline() const {
@@ -155,12 +159,16 @@ std::optional<SteadyTime> PeriodicSchedules::next_deadline() const {
   return due_.begin()->first;
 }
 
-json PeriodicSchedules::to_json(const Schedule& schedule) const {
+json PeriodicSchedules::to_json(const Schedule& schedule) {
   json out = schedule.definition;
-  out["next_run_at"] = schedule.stored.next_run_at;
-  if (schedule.stored.last_run_at != 0) out["last_run_at"] = schedule.stored.last_run_at;
-  if (schedule.stored.last_task != 0) out["last_task"] = format_task_id(schedule.stored.last_task);
+  out["next_run_at"] = schedule.next_run_at;
+  if (schedule.last_run_at != 0) out["last_run_at"] = schedule.last_run_at;
+  if (schedule.last_task != 0) out["last_task"] = format_task_id(schedule.last_task);
   return out;
+}
+
+void PeriodicSchedules::store(const Schedule& schedule) {
+  store_.put_setting(std::string(kSettingPrefix) + schedule.name, rpc::to_text(to_json(schedule)));
 }
 
 }  // namespace zerotask::broker

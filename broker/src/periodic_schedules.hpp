@@ -33,10 +33,13 @@ class PeriodicSchedules {
 
  private:
   struct Schedule {
-    ScheduleRecord stored;
+    std::string name;
     json definition;  // {name, cron | interval_ms, task}
     std::optional<CronExpression> cron;
     std::int64_t interval_ms = 0;
+    std::int64_t next_run_at = 0;  // ms since the Unix epoch
+    std::int64_t last_run_at = 0;  // 0: never fired
+    TaskId last_task = 0;
   };
 
   // The first run after `unix_ms`.
@@ -44,7 +47,9 @@ class PeriodicSchedules {
   static Schedule read(const json& definition);
   void arm(const Schedule& schedule, SteadyTime now, std::int64_t unix_now);
   void fire(Schedule& schedule, std::int64_t unix_now);
-  json to_json(const Schedule& schedule) const;
+  // Stored as the schedule object under "schedule/<name>".
+  void store(const Schedule& schedule);
+  static json to_json(const Schedule& schedule);
 
   TaskStore& store_;
   Scheduler& scheduler_;

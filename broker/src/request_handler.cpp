@@ -20,7 +20,7 @@ constexpr std::array<std::string_view, 4> kBuiltinBrokerMethods = {"broker.ping"
 
 bool is_reserved(std::string_view method) {
   return method.starts_with("task.") || method.starts_with("node.") || method.starts_with("broker.") ||
-         method.starts_with("schedule.") || method.starts_with("rpc.");
+         method.starts_with("schedule.") || method.starts_with("limits.") || method.starts_with("rpc.");
 }
 
 TaskId read_task_id(const json& params) {
@@ -188,6 +188,9 @@ std::optional<json> RequestHandler::call(rpc::Request& request, const std::optio
   if (method.starts_with("node.")) return call_node_method(request, std::string(routing_id), now);
   if (method.starts_with("broker.")) return call_broker_method(request, now);
   if (method.starts_with("schedule.")) return call_schedule_method(request);
+  if (method == "limits.set") return scheduler_.set_limits(request.params, now);
+  if (method == "limits.remove") return scheduler_.remove_limits(request.params);
+  if (method == "limits.list") return scheduler_.list_limits();
   throw RpcError(method_not_found(method));
 }
 
@@ -248,7 +251,7 @@ std::optional<json> RequestHandler::call_task_method(rpc::Request& request, cons
     TaskId id = read_task_id(request.params);
     const TaskRecord* record = scheduler_.find(id);
     if (!record) throw RpcError(rpc::kNotFound, "no task " + format_task_id(id));
-    return to_json(*record);
+    return scheduler_.describe(*record);
   }
   if (method == "task.wait") {
     TaskId id = read_task_id(request.params);
@@ -272,7 +275,7 @@ std::optional<json> RequestHandler::call_task_method(rpc::Request& request, cons
     query.limit = static_cast<std::size_t>(params::integer(spec, "limit", 100, 1, 1000));
     TaskPage page = scheduler_.list(query);
     json tasks = json::array();
-    for (const TaskRecord* record : page.tasks) tasks.push_back(to_json(*record));
+    for (const TaskRecord* record : page.tasks) tasks.push_back(scheduler_.describe(*record));
     return json{{"tasks", std::move(tasks)}, {"total", page.total}};
   }
   throw RpcError(method_not_found(method));

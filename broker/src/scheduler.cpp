@@ -78,6 +78,7 @@ Scheduler::Scheduler(TaskStore& store, Outbox& outbox, SchedulerConfig config, S
       outbox_(outbox),
       config_(std::move(config)),
       started_(now),
+      limits_(store, now),
       random_(std::random_device{}()),
       next_heartbeat_(now),
       next_liveness_check_(now + config_.heartbeat_interval) {
@@ -467,6 +468,42 @@ std::int64_t Scheduler::timeout_of(const TaskRecord& record) const {
 void Scheduler::release_lease(TaskRecord& record) {
   auto it = running_by_function_.find(record.function);
   if (it != running_by_function_.end() && --it->second == 0) running_by_function_.erase(it);
+  if (limits_.has_limits(record.function)) mark_function_dirty(record.function);
+}
+
+void Scheduler::mark_function_dirty(const std::string& function) {
+  ready_.for_each([&](const Lane& lane) {
+    if (lane.function == function) dirty_lanes_.insert(lane_key(lane.queue, lane.function));
+  });
+}
+
+json Scheduler::set_limits(const json& params, SteadyTime now) {
+  check_store_available();
+  json limit = limits_.set(params, now);
+  const std::string& function = limit["function"].get_ref<const std::string&>();
+  held_.erase(function);
+  mark_function_dirty(function);
+  return limit;
+}
+
+json Scheduler::remove_limits(const json& params) {
+  check_store_available();
+  json limit = limits_.remove(params);
+  const std::string& function = limit["function"].get_ref<const std::string&>();
+  held_.erase(function);
+  mark_function_dirty(function);
+  return limit;
+}
+
+json Scheduler::describe(const TaskRecord& record) const {
+  json task = to_json(record);
+  if (record.state != TaskState::Queued) return task;
+  if (nodes_.serving(record.queue, record.function).empty()) {
+    task["held"] = "no connected node serves " + record.function + " from queue " + record.queue;
+  } else if (auto held = held_.find(record.function); held != held_.end()) {
+    task["held"] = held->second;
+  }
+  return task;
 }
 
 void Scheduler::add_waiter(TaskId id, Waiter waiter) {
@@ -845,6 +882,19 @@ void Scheduler::dispatch() {
     const TaskRecord* record = store_.find(id);
     return record && record->state == TaskState::Queued;
   };
+  const SteadyTime now = std::chrono::steady_clock::now();
+  std::set<std::string> held_back;  // functions a limit stops this turn
+  // False when a limit stops `lane`'s function from starting one more task now.
+  auto may_start = [&](const Lane& lane) {
+    if (!limits_.has_limits(lane.function)) return true;
+    if (held_back.contains(lane.function)) return false;
+    std::string reason = limits_.held_reason(lane.function, running_by_function_[lane.function], now);
+    if (reason.empty()) return true;
+    held_[lane.function] = std::move(reason);
+    held_back.insert(lane.function);
+    if (auto token = limits_.next_token(lane.function, now)) limit_wakeups_.emplace(*token, lane.function);
+    return false;
+  };
   std::vector<Lane*> lanes;
   for (const std::string& key : dirty_lanes_) {
     Lane* lane = ready_.find(key);
@@ -863,8 +913,13 @@ void Scheduler::dispatch() {
         for (std::size_t i = 0; i < serving.size() && lane->queued > 0; ++i) {
           NodeSession* node = nodes_.find(serving[(lane->cursor + i) % serving.size()]);
           if (!node || node->credit() == 0) continue;
+          if (!may_start(*lane)) break;
           auto id = ready_.pop(*lane, priority, is_queued);
           if (!id) break;
+          if (limits_.has_limits(lane->function)) {
+            limits_.started(lane->function);
+            held_.erase(lane->function);
+          }
           TaskRecord& record = *store_.find(*id);
           ++running_by_function_[record.function];
           set_state(record, TaskState::Running);
@@ -914,6 +969,10 @@ void Scheduler::tick(SteadyTime now) {
   expire_waits(now);
   release_due(now);
   expire_cancel_grace(now);
+  while (!limit_wakeups_.empty() && limit_wakeups_.begin()->first <= now) {
+    mark_function_dirty(limit_wakeups_.begin()->second);
+    limit_wakeups_.erase(limit_wakeups_.begin());
+  }
   while (!own_ttl_.empty() && own_ttl_.begin()->first <= now) {
     Finished entry = own_ttl_.begin()->second;
     own_ttl_.erase(own_ttl_.begin());
@@ -1020,6 +1079,7 @@ SteadyTime Scheduler::next_deadline() const {
   if (!wait_deadlines_.empty()) next = std::min(next, wait_deadlines_.begin()->first);
   if (!due_.empty()) next = std::min(next, due_.begin()->first);
   if (!cancel_deadlines_.empty()) next = std::min(next, cancel_deadlines_.begin()->first);
+  if (!limit_wakeups_.empty()) next = std::min(next, limit_wakeups_.begin()->first);
   if (!own_ttl_.empty()) next = std::min(next, own_ttl_.begin()->first);
   return next;
 }

@@ -23,6 +23,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "function_limits.hpp"
 #include "node_registry.hpp"
 #include "outbox.hpp"
 #include "ready_queues.hpp"
@@ -120,6 +121,13 @@ class Scheduler {
   // Queues a FAILED task again with a fresh retry budget. Throws RpcError (not
   // found, not retryable).
   json retry(TaskId id);
+
+  // ---- function limits (limits.set, limits.remove, limits.list); throw RpcError
+  json set_limits(const json& params, SteadyTime now);
+  json remove_limits(const json& params);
+  json list_limits() const { return limits_.list(); }
+  // The task object, with why a QUEUED task is held back ("held"), if known.
+  json describe(const TaskRecord& record) const;
 
   // ---- the store
   // While the store cannot write, submissions, cancellations and retries are refused
@@ -229,6 +237,7 @@ class Scheduler {
   // Drops the lane of a queue and function nobody serves and no task waits in.
   void forget_lane_if_idle(const std::string& queue, const std::string& function);
   void mark_lanes_dirty(const NodeSession& session);
+  void mark_function_dirty(const std::string& function);
   void publish_task(const TaskRecord& record);
   void expire_waits(SteadyTime now);
   void release_due(SteadyTime now);
@@ -253,6 +262,9 @@ class Scheduler {
   TaskIdGenerator ids_;
   NodeRegistry nodes_;
   ReadyQueues ready_;
+  FunctionLimits limits_;
+  std::unordered_map<std::string, std::string> held_;  // function -> why its queued tasks wait
+  std::multimap<SteadyTime, std::string> limit_wakeups_;  // when a rate-limited function has a token again
   std::unordered_map<std::string, std::size_t> running_by_function_;
   std::set<std::string> dirty_lanes_;  // lane keys that may have work to hand out this turn
   std::unordered_map<TaskId, std::vector<Waiter>> waiters_;

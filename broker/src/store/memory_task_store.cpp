@@ -18,10 +18,17 @@ void MemoryTaskStore::for_each(const std::function<void(TaskRecord&)>& visit) {
   for (auto& [id, record] : records_) visit(record);
 }
 
-std::vector<ScheduleRecord> MemoryTaskStore::schedules() const {
-  std::vector<ScheduleRecord> all;
-  for (const auto& [name, schedule] : schedules_) all.push_back(schedule);
-  return all;
+std::vector<std::pair<std::string, std::string>> MemoryTaskStore::settings(std::string_view prefix) const {
+  std::vector<std::pair<std::string, std::string>> found;
+  for (auto it = settings_.lower_bound(prefix); it != settings_.end() && it->first.starts_with(prefix); ++it) {
+    found.emplace_back(it->first, it->second);
+  }
+  return found;
+}
+
+const std::string* MemoryTaskStore::setting(const std::string& key) const {
+  auto it = settings_.find(key);
+  return it == settings_.end() ? nullptr : &it->second;
 }
 
 TaskPage MemoryTaskStore::list(const TaskQuery& query) const {

@@ -22,13 +22,17 @@ class MemoryTaskStore final : public TaskStore {
   const std::string& last_error() const override { return no_error_; }
   std::size_t size() const override { return records_.size(); }
   void for_each(const std::function<void(TaskRecord&)>& visit) override;
-  void put_schedule(const ScheduleRecord& schedule) override { schedules_.insert_or_assign(schedule.name, schedule); }
-  void erase_schedule(const std::string& name) override { schedules_.erase(name); }
-  std::vector<ScheduleRecord> schedules() const override;
+  void put_setting(const std::string& key, std::string value_json) override {
+    settings_.insert_or_assign(key, std::move(value_json));
+  }
+  void erase_setting(const std::string& key) override { settings_.erase(key); }
+  std::vector<std::pair<std::string, std::string>> settings(std::string_view prefix) const override;
+  // The setting's JSON text, or nullptr.
+  const std::string* setting(const std::string& key) const;
 
  private:
   std::unordered_map<TaskId, TaskRecord> records_;
-  std::map<std::string, ScheduleRecord> schedules_;
+  std::map<std::string, std::string, std::less<>> settings_;
   const std::string no_error_;
 };
 

@@ -2,8 +2,6 @@
 
 #include <sqlite3.h>
 
-#include <unordered_map>
-
 #include "zerotask/log.hpp"
 #include "zerotask/version.hpp"
 
@@ -45,12 +43,9 @@ ALTER TABLE tasks ADD COLUMN pass_results INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE tasks ADD COLUMN flags INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE tasks ADD COLUMN result_ttl_ms INTEGER NOT NULL DEFAULT -1;
 ALTER TABLE tasks ADD COLUMN partials TEXT;
-CREATE TABLE schedules (
-  name TEXT PRIMARY KEY,
-  definition TEXT NOT NULL,
-  next_run_at INTEGER NOT NULL,
-  last_run_at INTEGER NOT NULL,
-  last_task INTEGER NOT NULL
+CREATE TABLE settings (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
 );)";
 
 constexpr std::string_view kColumns =
@@ -156,9 +151,8 @@ struct SqliteTaskStore::Statements {
                        "?21, ?22, ?23, ?24)"),
         update(db, kUpdate),
         erase(db, "DELETE FROM tasks WHERE id = ?1"),
-        put_schedule(db, "INSERT OR REPLACE INTO schedules (name, definition, next_run_at, last_run_at, last_task) "
-                         "VALUES (?1, ?2, ?3, ?4, ?5)"),
-        erase_schedule(db, "DELETE FROM schedules WHERE name = ?1") {}
+        put_setting(db, "INSERT OR REPLACE INTO settings (key, value) VALUES (?1, ?2)"),
+        erase_setting(db, "DELETE FROM settings WHERE key = ?1") {}
 
   sqlite::Statement begin;
   sqlite::Statement commit;
@@ -166,8 +160,8 @@ struct SqliteTaskStore::Statements {
   sqlite::Statement insert;
   sqlite::Statement update;
   sqlite::Statement erase;
-  sqlite::Statement put_schedule;
-  sqlite::Statement erase_schedule;
+  sqlite::Statement put_setting;
+  sqlite::Statement erase_setting;
 };
 
 SqliteTaskStore::SqliteTaskStore(const std::string& path, StoreSync sync) try : db_(path) {
@@ -257,26 +251,18 @@ void SqliteTaskStore::load() {
     }
     records_.insert(std::move(record));
   }
-  sqlite::Statement schedules(db_.handle(), "SELECT name, definition, next_run_at, last_run_at, last_task FROM schedules");
-  while (schedules.step()) {
-    ScheduleRecord schedule;
-    schedule.name = schedules.column_text(0);
-    schedule.definition_json = schedules.column_text(1);
-    schedule.next_run_at = schedules.column_int(2);
-    schedule.last_run_at = schedules.column_int(3);
-    schedule.last_task = static_cast<TaskId>(schedules.column_int(4));
-    records_.put_schedule(schedule);
-  }
+  sqlite::Statement settings(db_.handle(), "SELECT key, value FROM settings");
+  while (settings.step()) records_.put_setting(std::string(settings.column_text(0)), std::string(settings.column_text(1)));
 }
 
-void SqliteTaskStore::put_schedule(const ScheduleRecord& schedule) {
-  records_.put_schedule(schedule);
-  schedules_changed_.insert(schedule.name);
+void SqliteTaskStore::put_setting(const std::string& key, std::string value_json) {
+  records_.put_setting(key, std::move(value_json));
+  settings_changed_.insert(key);
 }
 
-void SqliteTaskStore::erase_schedule(const std::string& name) {
-  records_.erase_schedule(name);
-  schedules_changed_.insert(name);
+void SqliteTaskStore::erase_setting(const std::string& key) {
+  records_.erase_setting(key);
+  settings_changed_.insert(key);
 }
 
 TaskRecord& SqliteTaskStore::insert(TaskRecord record) {
@@ -296,7 +282,7 @@ void SqliteTaskStore::erase(TaskId id) {
 }
 
 bool SqliteTaskStore::commit() {
-  if (inserted_.empty() && changed_.empty() && erased_.empty() && schedules_changed_.empty()) return true;
+  if (inserted_.empty() && changed_.empty() && erased_.empty() && settings_changed_.empty()) return true;
   try {
     statements_->begin.step();
     statements_->begin.reset();
@@ -318,7 +304,7 @@ bool SqliteTaskStore::commit() {
   inserted_.clear();
   changed_.clear();
   erased_.clear();
-  schedules_changed_.clear();
+  settings_changed_.clear();
   last_error_.clear();
   return true;
 }
@@ -373,30 +359,17 @@ void SqliteTaskStore::write_pending() {
     update.step();
     update.reset();
   }
-  write_schedules();
+  write_settings();
 }
 
-void SqliteTaskStore::write_schedules() {
-  if (schedules_changed_.empty()) return;
-  std::unordered_map<std::string, ScheduleRecord> kept;
-  for (auto& schedule : records_.schedules()) kept.emplace(schedule.name, std::move(schedule));
-  for (const auto& name : schedules_changed_) {
-    auto it = kept.find(name);
-    if (it == kept.end()) {
-      auto& erase = statements_->erase_schedule;
-      erase.bind(1, name);
-      erase.step();
-      erase.reset();
-      continue;
-    }
-    auto& put = statements_->put_schedule;
-    put.bind(1, name);
-    put.bind(2, it->second.definition_json);
-    put.bind(3, it->second.next_run_at);
-    put.bind(4, it->second.last_run_at);
-    put.bind(5, static_cast<std::int64_t>(it->second.last_task));
-    put.step();
-    put.reset();
+void SqliteTaskStore::write_settings() {
+  for (const auto& key : settings_changed_) {
+    const std::string* value = records_.setting(key);
+    auto& statement = value ? statements_->put_setting : statements_->erase_setting;
+    statement.bind(1, key);
+    if (value) statement.bind(2, *value);
+    statement.step();
+    statement.reset();
   }
 }
 

@@ -40,9 +40,11 @@ class SqliteTaskStore final : public TaskStore {
   const std::string& last_error() const override { return last_error_; }
   std::size_t size() const override { return records_.size(); }
   void for_each(const std::function<void(TaskRecord&)>& visit) override { records_.for_each(visit); }
-  void put_schedule(const ScheduleRecord& schedule) override;
-  void erase_schedule(const std::string& name) override;
-  std::vector<ScheduleRecord> schedules() const override { return records_.schedules(); }
+  void put_setting(const std::string& key, std::string value_json) override;
+  void erase_setting(const std::string& key) override;
+  std::vector<std::pair<std::string, std::string>> settings(std::string_view prefix) const override {
+    return records_.settings(prefix);
+  }
 
  private:
   struct Statements;
@@ -50,7 +52,7 @@ class SqliteTaskStore final : public TaskStore {
   void open_schema(const std::string& path);
   void load();
   void write_pending();
-  void write_schedules();
+  void write_settings();
 
   sqlite::Database db_;
   std::unique_ptr<Statements> statements_;
@@ -60,7 +62,7 @@ class SqliteTaskStore final : public TaskStore {
   std::unordered_set<TaskId> inserted_;
   std::unordered_set<TaskId> changed_;
   std::unordered_set<TaskId> erased_;
-  std::unordered_set<std::string> schedules_changed_;  // put or erased since the last commit
+  std::unordered_set<std::string> settings_changed_;  // put or erased since the last commit
   std::string last_error_;
 };
 

@@ -3,7 +3,8 @@
 // before any reply or event that depends on the turn's changes goes out (group
 // commit). Called from the broker's loop thread only.
 //
-// It also keeps the periodic schedules (schedule.add), written in the same commits.
+// It also keeps settings, small JSON documents by key (periodic schedules, function
+// limits), written in the same commits.
 //
 // Two implementations: the memory store (memory_task_store.hpp, `--store memory`)
 // and the durable SQLite store (sqlite_task_store.hpp, the default).
@@ -14,21 +15,12 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "store/task_record.hpp"
 
 namespace zerotask::broker {
-
-// A periodic schedule as stored: its definition (the schedule object of
-// docs/PROTOCOL.md, schedule.add, as JSON text) and its timer.
-struct ScheduleRecord {
-  std::string name;
-  std::string definition_json;
-  std::int64_t next_run_at = 0;  // ms since the Unix epoch
-  std::int64_t last_run_at = 0;  // 0: never fired
-  TaskId last_task = 0;
-};
 
 struct TaskQuery {
   std::optional<TaskState> state;
@@ -64,11 +56,11 @@ class TaskStore {
   // Every record, in no particular order (recovery after a restart).
   virtual void for_each(const std::function<void(TaskRecord&)>& visit) = 0;
 
-  // Adds or replaces the schedule of that name; written at the next commit.
-  virtual void put_schedule(const ScheduleRecord& schedule) = 0;
-  virtual void erase_schedule(const std::string& name) = 0;
-  // Every stored schedule (recovery after a restart).
-  virtual std::vector<ScheduleRecord> schedules() const = 0;
+  // Adds or replaces the setting `key` (JSON text); written at the next commit.
+  virtual void put_setting(const std::string& key, std::string value_json) = 0;
+  virtual void erase_setting(const std::string& key) = 0;
+  // The settings whose key starts with `prefix`, as (key, JSON text), by key.
+  virtual std::vector<std::pair<std::string, std::string>> settings(std::string_view prefix) const = 0;
 };
 
 }  // namespace zerotask::broker
