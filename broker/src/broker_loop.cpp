@@ -63,7 +63,8 @@ BrokerLoop::BrokerLoop(const BrokerConfig& config, std::map<std::string, BrokerM
       store_(open_store(config)),
       scheduler_(*store_, outbox_, scheduler_config(config), std::chrono::steady_clock::now()),
       schedules_(*store_, scheduler_, std::chrono::steady_clock::now()),
-      handler_(scheduler_, schedules_, outbox_, config.max_depth, std::move(custom_methods)) {
+      rules_(config.rules_file.empty() ? Rules() : Rules::load(config.rules_file), scheduler_),
+      handler_(scheduler_, schedules_, rules_, outbox_, config.max_depth, std::move(custom_methods)) {
   SocketLimits limits;
   limits.max_message_bytes = config.max_message_bytes;
   apply_socket_limits(router_, limits);
@@ -106,6 +107,7 @@ void BrokerLoop::run() {
     if (items[0].revents & ZMQ_POLLIN) read_requests(now);
     schedules_.tick(now);
     scheduler_.tick(now);
+    rules_.apply();
     scheduler_.dispatch();
     // Hand-outs go before the commit, so nodes work while the broker waits for the
     // disk. Safe: a hand-out lost to a crash before its commit leaves the task

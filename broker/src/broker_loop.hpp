@@ -16,6 +16,7 @@
 #include "store/sqlite_task_store.hpp"
 #include "outbox.hpp"
 #include "periodic_schedules.hpp"
+#include "rule_engine.hpp"
 #include "request_handler.hpp"
 #include "scheduler.hpp"
 #include "zerotask/broker.hpp"
@@ -59,6 +60,7 @@ class BrokerLoop {
   Turn held_;  // the turn whose commit failed first, sent once a commit succeeds
   Scheduler scheduler_;
   PeriodicSchedules schedules_;
+  RuleEngine rules_;
   RequestHandler handler_;
 };
 

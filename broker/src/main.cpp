@@ -62,6 +62,8 @@ int main(int argc, char** argv) {
   app.add_option("--retry-backoff-max-ms", retry_backoff_max_ms, "Cap of the backoff before a retry")
       ->capture_default_str()
       ->check(CLI::Range(0L, 24L * 3600 * 1000));
+  app.add_option("--rules", config.rules_file,
+                 "A rules file (JSON): tasks to make when tasks succeed or events are emitted (docs/PROTOCOL.md, Rules)");
   long cancel_grace_ms = config.cancel_grace.count();
   app.add_option("--cancel-grace-ms", cancel_grace_ms,
                  "How long a cancelled RUNNING task may take to stop before it is CANCELLED anyway")

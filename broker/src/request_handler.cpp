@@ -20,7 +20,8 @@ constexpr std::array<std::string_view, 4> kBuiltinBrokerMethods = {"broker.ping"
 
 bool is_reserved(std::string_view method) {
   return method.starts_with("task.") || method.starts_with("node.") || method.starts_with("broker.") ||
-         method.starts_with("schedule.") || method.starts_with("limits.") || method.starts_with("rpc.");
+         method.starts_with("schedule.") || method.starts_with("limits.") || method.starts_with("event.") ||
+         method.starts_with("rpc.");
 }
 
 TaskId read_task_id(const json& params) {
@@ -101,9 +102,9 @@ json submission_answer(const Submitted& submitted) {
 
 }  // namespace
 
-RequestHandler::RequestHandler(Scheduler& scheduler, PeriodicSchedules& schedules, Outbox& outbox, std::size_t max_depth,
-                               std::map<std::string, BrokerMethod, std::less<>> custom_methods)
-    : scheduler_(scheduler), schedules_(schedules), outbox_(outbox), limits_{max_depth}, custom_methods_(std::move(custom_methods)) {}
+RequestHandler::RequestHandler(Scheduler& scheduler, PeriodicSchedules& schedules, RuleEngine& rules, Outbox& outbox,
+                               std::size_t max_depth, std::map<std::string, BrokerMethod, std::less<>> custom_methods)
+    : scheduler_(scheduler), schedules_(schedules), rules_(rules), outbox_(outbox), limits_{max_depth}, custom_methods_(std::move(custom_methods)) {}
 
 bool RequestHandler::is_builtin(std::string_view method) {
   for (auto builtin : kBuiltinBrokerMethods) {
@@ -191,6 +192,7 @@ std::optional<json> RequestHandler::call(rpc::Request& request, const std::optio
   if (method == "limits.set") return scheduler_.set_limits(request.params, now);
   if (method == "limits.remove") return scheduler_.remove_limits(request.params);
   if (method == "limits.list") return scheduler_.list_limits();
+  if (method == "event.emit") return rules_.emit(request.params);
   throw RpcError(method_not_found(method));
 }
 

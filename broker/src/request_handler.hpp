@@ -12,6 +12,7 @@
 
 #include "outbox.hpp"
 #include "periodic_schedules.hpp"
+#include "rule_engine.hpp"
 #include "scheduler.hpp"
 #include "task_spec.hpp"
 #include "zerotask/broker.hpp"
@@ -20,7 +21,8 @@ namespace zerotask::broker {
 
 class RequestHandler {
  public:
-  RequestHandler(Scheduler& scheduler, PeriodicSchedules& schedules, Outbox& outbox, std::size_t max_depth,
+  RequestHandler(Scheduler& scheduler, PeriodicSchedules& schedules, RuleEngine& rules, Outbox& outbox,
+                 std::size_t max_depth,
                  std::map<std::string, BrokerMethod, std::less<>> custom_methods);
 
   void handle_frame(const Envelope& envelope, std::string_view body, SteadyTime now);
@@ -45,6 +47,7 @@ class RequestHandler {
 
   Scheduler& scheduler_;
   PeriodicSchedules& schedules_;
+  RuleEngine& rules_;
   Outbox& outbox_;
   rpc::DecodeLimits limits_;
   std::map<std::string, BrokerMethod, std::less<>> custom_methods_;

@@ -382,6 +382,7 @@ void Scheduler::finish(TaskRecord& record, TaskState state, json result, json er
   store_.mark_changed(record);
   remember_finished(record, std::chrono::steady_clock::now());
   if (record.unique) forget_unique(record);
+  if (state == TaskState::Succeeded && success_hook_) success_hook_(record);
   answer_waiters(record);
   publish_task(record);
   settle_dependents(record.id);

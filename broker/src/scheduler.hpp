@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <optional>
 #include <random>
@@ -121,6 +122,9 @@ class Scheduler {
   // Queues a FAILED task again with a fresh retry budget. Throws RpcError (not
   // found, not retryable).
   json retry(TaskId id);
+
+  // Calls `hook` with every task that succeeds, as it does (the rules).
+  void on_success(std::function<void(const TaskRecord&)> hook) { success_hook_ = std::move(hook); }
 
   // ---- function limits (limits.set, limits.remove, limits.list); throw RpcError
   json set_limits(const json& params, SteadyTime now);
@@ -289,6 +293,7 @@ class Scheduler {
   std::uint64_t submitted_ = 0;
   std::uint64_t retried_ = 0;
   std::uint64_t stale_results_ = 0;
+  std::function<void(const TaskRecord&)> success_hook_;
   bool store_available_ = true;
   std::string store_error_;
   std::mt19937_64 random_;

@@ -42,6 +42,7 @@
 
 #include "outbox.hpp"
 #include "periodic_schedules.hpp"
+#include "rule_engine.hpp"
 #include "request_handler.hpp"
 #include "scheduler.hpp"
 #include "store/memory_task_store.hpp"
@@ -60,6 +61,12 @@ constexpr std::size_t kPeers = 4;
 constexpr std::size_t kRememberedIds = 10;
 constexpr std::int64_t kMaxStepMs = 24LL * 3600 * 1000;
 constexpr std::int64_t kMaxMessageBytes = 2048;  // the broker's, small so that node.run is split
+
+// Rules on the functions and events the corpus uses, so that inputs reach them.
+constexpr const char* kRules = R"({"rules": [
+  {"name": "after-add", "task": "^(?<f>add)$", "make": {"function": "echo", "params": ["${f}", "${result}"]}},
+  {"name": "on-upload", "event": "^upload:(?<file>.+)$", "make": {"function": "${file}", "params": {"data": "${data}"}}}
+]})";
 
 bool trace = false;  // ZEROTASK_FUZZ_TRACE is set
 
@@ -82,6 +89,7 @@ struct Harness {
   // adapt it when they change.
   void start() {
     handler.reset();
+    rules.reset();
     schedules.reset();
     scheduler.reset();
     SchedulerConfig config;
@@ -103,7 +111,8 @@ struct Harness {
     std::map<std::string, BrokerMethod, std::less<>> custom;
     custom.emplace("broker.echo", [](const json& params) { return params; });
     schedules = std::make_unique<PeriodicSchedules>(store, *scheduler, now);
-    handler = std::make_unique<RequestHandler>(*scheduler, *schedules, outbox, kDefaultMaxDepth, std::move(custom));
+    rules = std::make_unique<RuleEngine>(Rules::parse(kRules, "fuzz rules"), *scheduler);
+    handler = std::make_unique<RequestHandler>(*scheduler, *schedules, *rules, outbox, kDefaultMaxDepth, std::move(custom));
   }
 
   SteadyTime now;
@@ -112,6 +121,7 @@ struct Harness {
   Outbox outbox;
   std::unique_ptr<Scheduler> scheduler;
   std::unique_ptr<PeriodicSchedules> schedules;
+  std::unique_ptr<RuleEngine> rules;
   std::unique_ptr<RequestHandler> handler;
 };
 
@@ -142,6 +152,7 @@ class Conversation {
     broker_.scheduler->dispatch();
     broker_.schedules->tick(broker_.now);
     broker_.scheduler->tick(broker_.now);
+    broker_.rules->apply();
     broker_.scheduler->next_deadline();
     drain();
   }

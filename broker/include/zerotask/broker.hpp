@@ -47,6 +47,9 @@ struct BrokerConfig {
   std::chrono::milliseconds retry_backoff_max{300 * 1000};
   // How long a cancelled RUNNING task may take to return before it is CANCELLED anyway.
   std::chrono::milliseconds cancel_grace{10000};
+  // A rules file (docs/PROTOCOL.md, "Rules"); empty: no rules. A file that does not
+  // parse stops the broker at start with the rule's name and the reason.
+  std::string rules_file;
   // Limits past which requests are answered -32003 overloaded.
   std::size_t max_queued = 1000000;        // QUEUED and PENDING tasks
   std::size_t max_payload_bytes = 1 << 20;  // a task's params, serialized
