@@ -14,7 +14,6 @@ namespace {
 constexpr std::size_t kMaxSubmitMany = 10000;
 constexpr std::size_t kMaxBatch = 10000;
 constexpr std::int64_t kMaxWaitMs = 3600 * 1000;
-constexpr std::size_t kMaxNodeQueues = 100;
 constexpr std::array<std::string_view, 4> kBuiltinBrokerMethods = {"broker.ping", "broker.stats",
                                                                    "broker.functions", "broker.nodes"};
 
@@ -80,7 +79,7 @@ std::vector<LeaseToken> read_running(const json& hello) {
 std::vector<std::string> read_queues(const json& hello) {
   auto queues = hello.find("queues");
   if (queues == hello.end() || queues->is_null()) return {std::string(kDefaultQueue)};
-  if (!queues->is_array() || queues->empty() || queues->size() > kMaxNodeQueues) {
+  if (!queues->is_array() || queues->empty() || queues->size() > kMaxQueues) {
     throw RpcError(rpc::kInvalidParams, "queues must be an array of 1 to 100 queue names");
   }
   std::vector<std::string> names;

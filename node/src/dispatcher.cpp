@@ -73,4 +73,8 @@ rpc::Error timed_out(std::chrono::milliseconds timeout) {
                     json{{"type", "zerotask::TimedOut"}}};
 }
 
+rpc::Error cancelled() {
+  return rpc::Error{rpc::kCancelled, "task cancelled", json{{"type", "zerotask::Cancelled"}}};
+}
+
 }  // namespace zerotask::node_impl

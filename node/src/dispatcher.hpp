@@ -47,5 +47,7 @@ Outcome call_function(const TaskFunction& function, const json& params, TaskCont
 rpc::Error unknown_function(std::string_view name);
 // The error a node reports for a task whose function returned past its timeout.
 rpc::Error timed_out(std::chrono::milliseconds timeout);
+// The error a node reports for a task the broker cancelled (node.cancel).
+rpc::Error cancelled();
 
 }  // namespace zerotask::node_impl

@@ -25,6 +25,10 @@ const json& two_numbers(const json& params, std::string_view function) {
   return params;
 }
 
+[[noreturn]] void overflow(std::string_view function) {
+  throw std::overflow_error(std::string(function) + ": the result does not fit in a 64-bit integer");
+}
+
 bool fits_int64(const json& number) {
   return !number.is_number_unsigned() ||
          number.get<std::uint64_t>() <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
@@ -39,7 +43,7 @@ json arithmetic(const json& params, std::string_view function, IntegerOp integer
   if (a.is_number_integer() && b.is_number_integer()) {
     std::int64_t result = 0;
     if (!fits_int64(a) || !fits_int64(b) || integer_op(a.get<std::int64_t>(), b.get<std::int64_t>(), &result)) {
-      throw std::overflow_error(std::string(function) + ": the result does not fit in a 64-bit integer");
+      overflow(function);
     }
     return result;
   }
@@ -115,7 +119,7 @@ json count(const json& params, TaskContext& context) {
     if (!sleep_for(std::chrono::milliseconds(step_ms), context.stop_token())) {
       throw std::runtime_error("count interrupted: the node is stopping");
     }
-    context.report_progress(json{{"current", current}, {"total", total}});
+    context.report_progress(current, total);
   }
   return total;
 }
@@ -124,12 +128,35 @@ json noop(const json&, TaskContext&) {
   return nullptr;
 }
 
+// Takes its numbers as params or as one array param: the latter is what a chord's
+// final task gets when the results of the tasks it waits for are passed as a list.
+json sum(const json& params, TaskContext&) {
+  constexpr std::string_view kExpected = "[a, b, ...] or [[a, b, ...]]: numbers";
+  if (!params.is_array()) bad_params("sum", kExpected);
+  const json& numbers = params.size() == 1 && params[0].is_array() ? params[0] : params;
+  bool integers = true;
+  for (const auto& number : numbers) {
+    if (!number.is_number()) bad_params("sum", kExpected);
+    integers = integers && number.is_number_integer();
+  }
+  if (!integers) {
+    double total = 0;
+    for (const auto& number : numbers) total += number.get<double>();
+    return total;
+  }
+  std::int64_t total = 0;
+  for (const auto& number : numbers) {
+    if (!fits_int64(number) || __builtin_add_overflow(total, number.get<std::int64_t>(), &total)) overflow("sum");
+  }
+  return total;
+}
+
 }  // namespace
 
 const std::vector<ExampleFunction>& example_functions() {
   static const std::vector<ExampleFunction> functions = {
       {"add", "[a, b] -> a + b (integers stay integers)", add, {}},
-      {"count", "[n] or [n, ms_per_step=100] -> n, reporting progress {current, total} at each step", count, {}},
+      {"count", "[n] or [n, ms_per_step=100] -> n, reporting progress {done, total} at each step", count, {}},
       {"echo", "any -> the params as given (a one-element array gives its element)", echo, {}},
       // fail always fails: retrying it would only delay its error.
       {"fail",
@@ -140,6 +167,7 @@ const std::vector<ExampleFunction>& example_functions() {
       {"noop", "any -> null, at once", noop, {}},
       {"sleep", "[ms] -> null after ms milliseconds", sleep, {}},
       {"subtract", "[a, b] -> a - b", subtract, {}},
+      {"sum", "[a, b, ...] or [[a, b, ...]] -> their sum (integers stay integers), e.g. of a chord's results", sum, {}},
   };
   return functions;
 }

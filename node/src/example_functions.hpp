@@ -1,4 +1,4 @@
-// The example functions the `node` executable serves (add, subtract, multiply,
+// The example functions the `node` executable serves (add, subtract, multiply, sum,
 // echo, sleep, fail, count, noop), with the one-line usage its -h prints and the
 // defaults they are registered with.
 //

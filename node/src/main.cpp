@@ -7,6 +7,8 @@
 #include <exception>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -29,11 +31,23 @@ std::string functions_help() {
   return help;
 }
 
-std::string function_list() {
+// A node name or a queue name: 1 to 128 bytes (docs/PROTOCOL.md).
+std::string name_bytes(const std::string& value) {
+  return value.empty() || value.size() > zerotask::kMaxNameBytes ? std::string("must be 1 to 128 bytes")
+                                                                 : std::string();
+}
+
+std::vector<std::string> function_names() {
+  std::vector<std::string> names;
+  for (const auto& example : zerotask::examples::example_functions()) names.emplace_back(example.name);
+  return names;
+}
+
+std::string comma_separated(const std::vector<std::string>& items) {
   std::string list;
-  for (const auto& example : zerotask::examples::example_functions()) {
+  for (const auto& item : items) {
     if (!list.empty()) list += ", ";
-    list += example.name;
+    list += item;
   }
   return list;
 }
@@ -46,6 +60,7 @@ int main(int argc, char** argv) {
   std::string events;
   unsigned threads = std::max(1u, std::thread::hardware_concurrency());
   std::string name;
+  std::vector<std::string> queues{"default"};
   int heartbeat_ms = 1000;
   std::string log_level = "info";
   app.add_option("--broker", broker, "The broker's request endpoint")->capture_default_str();
@@ -54,9 +69,12 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(std::int64_t{1}, zerotask::kMaxSlots));
   app.add_option("--name", name, "The node's name, unique among the broker's nodes (default: <host>-<pid>-<random>)")
-      ->check([](const std::string& value) {
-        return value.empty() || value.size() > zerotask::kMaxNameBytes ? std::string("must be 1 to 128 bytes") : std::string();
-      });
+      ->check(name_bytes);
+  app.add_option("--queues", queues,
+                 "The queues whose tasks this node runs, comma-separated, up to 100 (default: default, the queue of "
+                 "tasks submitted without one)")
+      ->delimiter(',')
+      ->check(name_bytes);
   app.add_option("--heartbeat-ms", heartbeat_ms, "Milliseconds between heartbeats to the broker")
       ->capture_default_str()
       ->check(CLI::Range(10, 3600000));
@@ -78,11 +96,14 @@ int main(int argc, char** argv) {
   }
 
   try {
-    zerotask::Node node({.broker_endpoint = broker,
-                         .event_endpoint = events,
-                         .threads = threads,
-                         .name = name,
-                         .heartbeat_interval = std::chrono::milliseconds(heartbeat_ms)});
+    zerotask::NodeConfig config;
+    config.broker_endpoint = broker;
+    config.event_endpoint = events;
+    config.threads = threads;
+    config.name = name;
+    config.heartbeat_interval = std::chrono::milliseconds(heartbeat_ms);
+    config.queues = queues;
+    zerotask::Node node(std::move(config));
     zerotask::examples::register_example_functions(node);
     // Node's constructor starts no thread, so the signal mask set here reaches every
     // thread run() starts (workers and ZeroMQ's own).
@@ -91,8 +112,9 @@ int main(int argc, char** argv) {
       node.stop();
     });
 
-    std::printf("zerotask node %s serving %s (events %s), threads: %u, functions: %s\n", node.name().c_str(),
-                broker.c_str(), events.c_str(), threads, function_list().c_str());
+    std::printf("zerotask node %s serving %s (events %s), threads: %u, queues: %s, functions: %s\n",
+                node.name().c_str(), broker.c_str(), events.c_str(), threads, comma_separated(queues).c_str(),
+                comma_separated(function_names()).c_str());
     std::fflush(stdout);
 
     node.run();

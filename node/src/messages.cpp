@@ -42,7 +42,7 @@ std::string error_text(int code, std::string message, std::string_view type) {
 
 // Appends one node.done entry, `max_entry_bytes` at most where it can: a result over
 // the limits is replaced by the error that says so.
-void append_done_entry(std::string& out, const TaskResult& entry, const DoneLimits& limits,
+void append_done_entry(std::string& out, const TaskResult& entry, const SendLimits& limits,
                        std::size_t max_entry_bytes) {
   constexpr std::string_view kResult = R"(,"result":)";
   constexpr std::string_view kError = R"(,"error":)";
@@ -56,12 +56,12 @@ void append_done_entry(std::string& out, const TaskResult& entry, const DoneLimi
   std::string value;
   if (entry.outcome.error) {
     value = rpc::to_text(entry.outcome.error->to_json());
-  } else if (depth_exceeds(entry.outcome.result, limits.max_result_depth)) {
+  } else if (depth_exceeds(entry.outcome.result, limits.max_value_depth)) {
     // Checked on the value, before serializing it: the broker would refuse the whole
     // node.done as a parse error, losing every result in it.
-    value = error_text(rpc::kTaskFailed,
-                       "result nested deeper than " + std::to_string(limits.max_result_depth) + " levels",
-                       "zerotask::ResultTooDeep");
+    value =
+        error_text(rpc::kTaskFailed, "result nested deeper than " + std::to_string(limits.max_value_depth) + " levels",
+                   "zerotask::ResultTooDeep");
   } else {
     member = kResult;
     value = rpc::to_text(entry.outcome.result);
@@ -77,10 +77,18 @@ void append_done_entry(std::string& out, const TaskResult& entry, const DoneLimi
   out += '}';
 }
 
+// A string id and an int attempt: what node.run and node.cancel entries both carry.
+bool has_lease_token(const json& entry) {
+  if (!entry.is_object()) return false;
+  auto id = entry.find("id");
+  auto attempt = entry.find("attempt");
+  return id != entry.end() && id->is_string() && attempt != entry.end() && rpc::fits_int(*attempt);
+}
+
 }  // namespace
 
 std::string encode_hello(std::int64_t request_id, std::string_view node, std::span<const FunctionEntry> functions,
-                         unsigned slots, std::span<const LeaseToken> running) {
+                         std::span<const std::string> queues, unsigned slots, std::span<const LeaseToken> running) {
   json entries = json::array();
   for (const auto& function : functions) {
     const auto& options = function.options;
@@ -93,7 +101,9 @@ std::string encode_hello(std::int64_t request_id, std::string_view node, std::sp
     if (options.timeout) entry["timeout_ms"] = options.timeout->count();
     entries.push_back(std::move(entry));
   }
-  json params{{"node", node}, {"functions", std::move(entries)}, {"slots", slots}};
+  json names = json::array();
+  for (const auto& queue : queues) names.push_back(queue);
+  json params{{"node", node}, {"functions", std::move(entries)}, {"queues", std::move(names)}, {"slots", slots}};
   if (!running.empty()) {
     json& tokens = params["running"] = json::array();
     for (const auto& token : running) tokens.push_back(json{{"id", token.id}, {"attempt", token.attempt}});
@@ -113,25 +123,27 @@ std::string encode_bye() {
   return rpc::encode_notification("node.bye", nullptr);
 }
 
-std::string encode_progress(const ProgressReport& report) {
-  std::string progress = rpc::to_text(report.progress);
+std::optional<std::string> encode_progress(const ProgressReport& report, const SendLimits& limits) {
+  if (depth_exceeds(report.value, limits.max_value_depth)) return std::nullopt;
+  std::string value = rpc::to_text(report.value);
   std::string out;
-  out.reserve(96 + report.id.size() + progress.size());
+  out.reserve(96 + report.id.size() + value.size());
   out += R"({"jsonrpc":"2.0","method":"node.progress","params":{"id":)";
   append_string(out, report.id);
   out += R"(,"attempt":)";
   append_int(out, report.attempt);
-  out += R"(,"progress":)";
-  out += progress;
+  out += report.kind == ReportKind::Partial ? R"(,"partial":)" : R"(,"progress":)";
+  out += value;
   out += "}}";
+  if (out.size() > limits.max_message_bytes) return std::nullopt;
   return out;
 }
 
-void encode_done(std::span<const TaskResult> results, const DoneLimits& limits, std::vector<DoneMessage>& out) {
+void encode_done(std::span<const TaskResult> results, const SendLimits& limits, std::vector<KeptMessage>& out) {
   if (results.empty()) return;
   constexpr std::size_t kEnvelope = kDoneHead.size() + kDoneTail.size();
   const std::size_t max_entry = limits.max_message_bytes > kEnvelope ? limits.max_message_bytes - kEnvelope : 0;
-  DoneMessage* open = nullptr;
+  KeptMessage* open = nullptr;
   for (std::size_t i = 0; i < results.size(); ++i) {
     if (open == nullptr) {
       open = &out.emplace_back();
@@ -179,7 +191,7 @@ bool depth_exceeds(const json& value, std::size_t max_depth) {
   return false;
 }
 
-json* run_tasks(json& params) {
+json* task_list(json& params) {
   if (!params.is_object()) return nullptr;
   auto tasks = params.find("tasks");
   if (tasks == params.end() || !tasks->is_array()) return nullptr;
@@ -187,13 +199,9 @@ json* run_tasks(json& params) {
 }
 
 std::optional<IncomingTask> read_task(json& entry) {
-  if (!entry.is_object()) return std::nullopt;
-  auto id = entry.find("id");
+  if (!has_lease_token(entry)) return std::nullopt;
   auto function = entry.find("function");
-  auto attempt = entry.find("attempt");
-  if (id == entry.end() || !id->is_string()) return std::nullopt;
   if (function == entry.end() || !function->is_string()) return std::nullopt;
-  if (attempt == entry.end() || !rpc::fits_int(*attempt)) return std::nullopt;
   std::chrono::milliseconds timeout{0};
   if (auto timeout_ms = entry.find("timeout_ms"); timeout_ms != entry.end()) {
     // An unsigned number above INT64_MAX reads as negative: refused with the rest.
@@ -202,12 +210,17 @@ std::optional<IncomingTask> read_task(json& entry) {
     if (timeout.count() < 1 || timeout > kMaxTimeout) return std::nullopt;
   }
   IncomingTask task;
-  task.id = std::move(id->get_ref<std::string&>());
+  task.id = std::move(entry["id"].get_ref<std::string&>());
   task.function = std::move(function->get_ref<std::string&>());
-  task.attempt = attempt->get<int>();
+  task.attempt = entry["attempt"].get<int>();
   if (auto params = entry.find("params"); params != entry.end()) task.params = std::move(*params);
   task.timeout = timeout;
   return task;
+}
+
+std::optional<LeaseToken> read_lease_token(const json& entry) {
+  if (!has_lease_token(entry)) return std::nullopt;
+  return LeaseToken{entry.at("id").get<std::string>(), entry.at("attempt").get<int>()};
 }
 
 }  // namespace zerotask::node_impl

@@ -21,14 +21,16 @@
 #include "outbox.hpp"
 #include "worker_pool.hpp"
 #include "zerotask/endpoint.hpp"
+#include "zerotask/limits.hpp"
 #include "zerotask/log.hpp"
 #include "zerotask/wakeup.hpp"
-#include "zerotask/limits.hpp"
 
 namespace zerotask {
 namespace {
 
 constexpr auto kMaxThreads = static_cast<unsigned>(kMaxSlots);  // a node offers one slot per thread
+// The queue of the tasks submitted without one.
+constexpr const char* kDefaultQueue = "default";
 
 std::string default_name() {
   char host[HOST_NAME_MAX + 1] = {};
@@ -60,6 +62,13 @@ NodeConfig resolve(NodeConfig config) {
   if (config.name.size() > kMaxNameBytes) throw std::invalid_argument("a node name must be at most 128 bytes");
   if (config.heartbeat_interval.count() <= 0) throw std::invalid_argument("heartbeat_interval must be positive");
   if (config.shutdown_grace.count() < 0) throw std::invalid_argument("shutdown_grace must not be negative");
+  if (config.queues.empty()) config.queues.emplace_back(kDefaultQueue);
+  if (config.queues.size() > kMaxQueues) throw std::invalid_argument("a node serves at most 100 queues");
+  for (const auto& queue : config.queues) {
+    if (queue.empty() || queue.size() > kMaxNameBytes) {
+      throw std::invalid_argument("a queue name must be 1 to 128 bytes: '" + queue + "'");
+    }
+  }
   return config;
 }
 

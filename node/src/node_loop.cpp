@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <functional>
 #include <limits>
+#include <memory>
 #include <utility>
 #include <variant>
 
@@ -27,9 +28,9 @@ constexpr std::size_t kBrokerMessageDepth = 1024;
 // What the broker accepts until its hello reply says otherwise: its defaults.
 constexpr std::size_t kDefaultBrokerDepth = 64;
 constexpr std::size_t kDefaultBrokerMessageBytes = 16 * 1024 * 1024;
-// node.done puts a result 4 levels down (message, params, results, entry); a result
-// may nest max_depth minus this margin.
-constexpr std::size_t kDoneDepthMargin = 8;
+// node.done puts a result 4 levels down (message, params, results, entry), node.progress
+// its value 2; a result, progress or partial may nest max_depth minus this margin.
+constexpr std::size_t kValueDepthMargin = 8;
 
 void log_warn(const std::string& message) {
   log(LogLevel::Warn, "node", message);
@@ -96,7 +97,7 @@ void NodeLoop::say_hello() {
   broker_max_depth_ = kDefaultBrokerDepth;
   broker_max_message_bytes_ = kDefaultBrokerMessageBytes;
   announced_slots_ = free_slots();
-  send(encode_hello(hello_id_, config_.name, functions_, announced_slots_, running_.tokens()));
+  send(encode_hello(hello_id_, config_.name, functions_, config_.queues, announced_slots_, running_.tokens()));
 }
 
 void NodeLoop::rejoin(std::string_view reason, bool fresh_connection) {
@@ -110,16 +111,16 @@ void NodeLoop::rejoin(std::string_view reason, bool fresh_connection) {
   collect_outbox();
   ++generation_;
   old_running_ = std::min<std::size_t>(running_.size(), config_.threads);
-  // Results that may not have reached the broker go out again after the hello; the
-  // broker takes each once.
-  std::vector<DoneMessage> again;
-  for (auto& sent : unconfirmed_done_) {
+  // Results and partials that may not have reached the broker go out again after the
+  // hello: the broker takes each result once; a partial it already had comes twice
+  // (at least once, as everything in zerotask).
+  std::vector<KeptMessage> again;
+  for (auto& sent : unconfirmed_) {
     sent.message.resent = true;
     again.push_back(std::move(sent.message));
   }
-  unconfirmed_done_.clear();
-  unsent_done_.insert(unsent_done_.begin(), std::make_move_iterator(again.begin()),
-                      std::make_move_iterator(again.end()));
+  unconfirmed_.clear();
+  unsent_.insert(unsent_.begin(), std::make_move_iterator(again.begin()), std::make_move_iterator(again.end()));
   if (fresh_connection) {
     // Whatever the old connection still queues (hellos, heartbeats) is stale.
     dealer_.set(zmq::sockopt::linger, 0);
@@ -156,11 +157,15 @@ void NodeLoop::finish() {
              " task(s) still running after the grace period: firing their stop tokens; the broker requeues them");
     pool_.request_stop();
   }
-  if (!unsent_done_.empty()) {
-    std::size_t unsent = 0;
-    for (const auto& message : unsent_done_) unsent += message.results;
-    log_warn(std::to_string(unsent) +
-             " result(s) could not be sent: the connection is backed up; the broker requeues their tasks");
+  if (!unsent_.empty()) {
+    std::size_t results = 0;
+    std::size_t partials = 0;
+    for (const auto& message : unsent_) {
+      results += message.results;
+      if (message.results == 0) ++partials;
+    }
+    log_warn(std::to_string(results) + " result(s) and " + std::to_string(partials) +
+             " partial result(s) could not be sent: the connection is backed up; the broker requeues their tasks");
   }
   send(encode_bye());
   // The DEALER keeps its linger so the results and the bye above still go out.
@@ -276,6 +281,10 @@ void NodeLoop::handle_request(rpc::Request& request) {
     handle_run(request.params);
     return;
   }
+  if (request.method == "node.cancel") {
+    handle_cancel(request.params);
+    return;
+  }
   log_warn("ignored method '" + request.method + "' from the broker");
   if (!request.is_notification()) {
     send(rpc::encode_error(*request.id, rpc::Error{rpc::kMethodNotFound,
@@ -284,7 +293,7 @@ void NodeLoop::handle_request(rpc::Request& request) {
 }
 
 void NodeLoop::handle_run(json& params) {
-  json* tasks = run_tasks(params);
+  json* tasks = task_list(params);
   if (tasks == nullptr) {
     log_warn("ignored a node.run without a tasks array");
     return;
@@ -298,19 +307,41 @@ void NodeLoop::handle_run(json& params) {
       log_warn("ignored a malformed task in node.run");
       continue;
     }
-    auto ticket = running_.add(task->id, task->attempt, generation_);
     const TaskFunction* function = dispatcher_.find(task->function);
     if (function == nullptr) {
+      auto ticket = running_.add(task->id, task->attempt, generation_, nullptr);
       ++outstanding_;
       outbox_.push_result(
           TaskResult{std::move(task->id), task->attempt, Outcome{nullptr, unknown_function(task->function)}, ticket});
       continue;
     }
-    jobs_.push_back(Job{std::move(task->id), task->attempt, function, std::move(task->params), task->timeout, ticket});
+    auto stop = std::make_shared<TaskStop>();
+    auto ticket = running_.add(task->id, task->attempt, generation_, stop);
+    jobs_.push_back(Job{std::move(task->id), task->attempt, function, std::move(task->params), task->timeout, ticket,
+                        std::move(stop)});
   }
   outstanding_ += jobs_.size();
   pool_.submit(jobs_);
   jobs_.clear();
+}
+
+void NodeLoop::handle_cancel(json& params) {
+  json* tasks = task_list(params);
+  if (tasks == nullptr) {
+    log_warn("ignored a node.cancel without a tasks array");
+    return;
+  }
+  for (const auto& entry : *tasks) {
+    auto token = read_lease_token(entry);
+    if (!token) {
+      log_warn("ignored a malformed task in node.cancel");
+      continue;
+    }
+    // A task finished, of another attempt or never seen here has nothing to stop.
+    if (running_.cancel(token->id, token->attempt)) {
+      log(LogLevel::Info, "node", "cancelling task " + token->id + " (attempt " + std::to_string(token->attempt) + ")");
+    }
+  }
 }
 
 void NodeLoop::handle_response(const rpc::Response& response) {
@@ -323,10 +354,10 @@ void NodeLoop::handle_response(const rpc::Response& response) {
     handle_hello_reply(response);
     return;
   }
-  // Every other request is a heartbeat. A success confirms every node.done sent
+  // Every other request is a heartbeat. A success confirms every kept message sent
   // before it.
   if (!response.error) {
-    while (!unconfirmed_done_.empty() && unconfirmed_done_.front().confirmed_by <= id) unconfirmed_done_.pop_front();
+    while (!unconfirmed_.empty() && unconfirmed_.front().confirmed_by <= id) unconfirmed_.pop_front();
     return;
   }
   if (response.error->code != rpc::kUnknownNode) {
@@ -389,12 +420,14 @@ void NodeLoop::handle_event(std::string_view body) {
 void NodeLoop::collect_outbox() {
   outbox_.take(batch_);
   if (!batch_.progress.empty()) send_progress();
+  // Before the results: a task's partials were pushed before its result.
+  if (!batch_.partials.empty()) keep_partials();
   if (!batch_.results.empty()) {
     for (const auto& result : batch_.results) {
       // A task from before the last rejoin has freed its worker.
       if (running_.remove(result.ticket) != generation_ && old_running_ > 0) --old_running_;
     }
-    encode_done(batch_.results, done_limits(), unsent_done_);
+    encode_done(batch_.results, send_limits(), unsent_);
   }
   batch_.clear();
 }
@@ -405,23 +438,23 @@ void NodeLoop::flush_outbox() {
 }
 
 bool NodeLoop::has_pending() const {
-  return !unsent_done_.empty() || (phase_ == Phase::Serving && free_slots() != announced_slots_);
+  return !unsent_.empty() || (phase_ == Phase::Serving && free_slots() != announced_slots_);
 }
 
 void NodeLoop::send_pending() {
   std::size_t sent = 0;
-  for (; sent < unsent_done_.size(); ++sent) {
-    if (!try_send(unsent_done_[sent].text)) break;
+  for (; sent < unsent_.size(); ++sent) {
+    if (!try_send(unsent_[sent].text)) break;
     // Only now are these results off the node's hands.
-    if (!unsent_done_[sent].resent) outstanding_ -= unsent_done_[sent].results;
-    unconfirmed_done_.push_back(SentDone{std::move(unsent_done_[sent]), next_request_id_});
+    if (!unsent_[sent].resent) outstanding_ -= unsent_[sent].results;
+    unconfirmed_.push_back(SentMessage{std::move(unsent_[sent]), next_request_id_});
   }
-  unsent_done_.erase(unsent_done_.begin(), unsent_done_.begin() + static_cast<std::ptrdiff_t>(sent));
-  if (!unsent_done_.empty() && !backed_up_) {
-    log_warn("the connection to the broker is backed up: keeping " + std::to_string(unsent_done_.size()) +
-             " node.done message(s) until it takes them");
+  unsent_.erase(unsent_.begin(), unsent_.begin() + static_cast<std::ptrdiff_t>(sent));
+  if (!unsent_.empty() && !backed_up_) {
+    log_warn("the connection to the broker is backed up: keeping " + std::to_string(unsent_.size()) +
+             " message(s) until it takes them");
   }
-  backed_up_ = !unsent_done_.empty();
+  backed_up_ = !unsent_.empty();
   // After node.pull {slots: 0} the slots stay at 0.
   if (phase_ != Phase::Serving) return;
   unsigned slots = free_slots();
@@ -436,17 +469,36 @@ void NodeLoop::send_progress() {
   for (auto it = batch_.progress.rbegin(); it != batch_.progress.rend(); ++it) {
     if (progress_seen_.insert(ProgressKey{it->id, it->attempt}).second) latest_progress_.push_back(&*it);
   }
-  for (auto it = latest_progress_.rbegin(); it != latest_progress_.rend(); ++it) send(encode_progress(**it));
+  const SendLimits limits = send_limits();
+  for (auto it = latest_progress_.rbegin(); it != latest_progress_.rend(); ++it) {
+    if (auto text = encode_progress(**it, limits)) {
+      send(*text);
+    } else {
+      log_warn("dropped a progress report of task " + (*it)->id + ": it exceeds the broker's limits");
+    }
+  }
+}
+
+void NodeLoop::keep_partials() {
+  const SendLimits limits = send_limits();
+  for (const auto& partial : batch_.partials) {
+    if (auto text = encode_progress(partial, limits)) {
+      unsent_.push_back(KeptMessage{std::move(*text), 0, false});
+    } else {
+      // The broker would refuse it, or drop the connection over it: never sendable.
+      log_warn("dropped a partial result of task " + partial.id + ": it exceeds the broker's limits");
+    }
+  }
 }
 
 unsigned NodeLoop::free_slots() const {
   return config_.threads - static_cast<unsigned>(old_running_);
 }
 
-DoneLimits NodeLoop::done_limits() const {
-  DoneLimits limits;
-  limits.max_result_depth = broker_max_depth_ > kDoneDepthMargin ? broker_max_depth_ - kDoneDepthMargin : 0;
-  // Half the broker's limit, so that no node.done comes near it.
+SendLimits NodeLoop::send_limits() const {
+  SendLimits limits;
+  limits.max_value_depth = broker_max_depth_ > kValueDepthMargin ? broker_max_depth_ - kValueDepthMargin : 0;
+  // Half the broker's limit, so that no message of the node comes near it.
   limits.max_message_bytes = broker_max_message_bytes_ / 2;
   return limits;
 }
@@ -458,9 +510,9 @@ void NodeLoop::send(const std::string& text) {
 bool NodeLoop::try_send(const std::string& text) {
   try {
     // Never block the loop. A DEALER whose queue is full (a broker long gone) does
-    // not take the message: node.done and node.pull are kept and sent again (see
-    // send_pending()), anything else is dropped; the silence timer replaces the
-    // connection.
+    // not take the message: node.done, partial results and node.pull are kept and
+    // sent again (see send_pending()), anything else is dropped; the silence timer
+    // replaces the connection.
     return dealer_.send(zmq::buffer(text), zmq::send_flags::dontwait).has_value();
   } catch (const zmq::error_t& error) {
     log_warn(std::string("sending to the broker failed: ") + error.what());

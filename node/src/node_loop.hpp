@@ -2,16 +2,19 @@
 // endpoint and the SUB to its event endpoint, for its whole life and alone; it hands
 // tasks to the WorkerPool and sends what the workers leave in the Outbox.
 //
-// What it does on the wire (docs/PROTOCOL.md, section 5): hello on start; node.run
-// -> jobs; results -> node.done per loop turn (split to stay within the broker's
-// limits from its hello reply); progress -> node.progress; node.heartbeat every
-// interval; hello again on unknown_node; a fresh DEALER and a hello when the broker
-// is silent for 3 intervals or publishes another epoch. On stop: node.pull
-// {slots: 0}, wait for running tasks up to the grace period, fire the stop tokens of
-// the ones still running, node.bye.
+// What it does on the wire (docs/PROTOCOL.md, section 5): hello on start, with the
+// queues served; node.run -> jobs; node.cancel -> the stop of each task named, by id
+// and attempt; results -> node.done per loop turn (split to stay within the broker's
+// limits from its hello reply); progress and partial results -> node.progress;
+// node.heartbeat every interval; hello again on unknown_node; a fresh DEALER and a
+// hello when the broker is silent for 3 intervals or publishes another epoch. On
+// stop: node.pull {slots: 0}, wait for running tasks up to the grace period, fire the
+// stop tokens of the ones still running, node.bye.
 //
-// Results are never dropped on the node's side: a node.done the DEALER cannot take
-// (it would block) waits and goes out on a later turn. Tasks still running from
+// Results and partial results are never dropped on the node's side: they share one
+// ordered queue of kept messages (a task's partials before its result), and a
+// message the DEALER cannot take (it would block) waits and goes out on a later turn.
+// Progress is a hint: only a task's latest goes out, and the DEALER may drop it. Tasks still running from
 // before a rejoin keep their workers busy: the hello after it offers only the free
 // ones and lists those tasks (so that the broker renews their leases), and node.pull
 // gives each worker back as its task finishes.
@@ -102,21 +105,23 @@ class NodeLoop {
   void handle_frame(std::string_view text);
   void handle_request(rpc::Request& request);
   void handle_run(json& params);
+  void handle_cancel(json& params);
   void handle_response(const rpc::Response& response);
   void handle_hello_reply(const rpc::Response& response);
   void handle_event(std::string_view body);
 
-  // Takes what the workers left: sends the progress, encodes the results into
-  // unsent_done_ (sent by send_pending()).
+  // Takes what the workers left: sends the progress, encodes the partials and then
+  // the results into unsent_ (sent by send_pending()).
   void collect_outbox();
   void flush_outbox();
-  // Sends the node.done messages waiting in unsent_done_, oldest first, and a
-  // node.pull when the free slots differ from the ones the broker was last told.
+  // Sends the kept messages waiting in unsent_, oldest first, and a node.pull when
+  // the free slots differ from the ones the broker was last told.
   void send_pending();
   bool has_pending() const;
   void send_progress();
+  void keep_partials();
   unsigned free_slots() const;
-  DoneLimits done_limits() const;
+  SendLimits send_limits() const;
   // Sends without blocking; a message the DEALER does not take is dropped (logged).
   void send(const std::string& text);
   // False when the message did not go out (the DEALER would block, or failed).
@@ -150,18 +155,18 @@ class NodeLoop {
   RunningTasks running_;
   // Tasks accepted whose results have not been sent yet (in flight or unsent).
   std::size_t outstanding_ = 0;
-  // node.done messages the DEALER has not taken yet, oldest first.
-  std::vector<DoneMessage> unsent_done_;
-  // node.done messages sent but not known to have reached the broker: the answer to
+  // Kept messages the DEALER has not taken yet, oldest first.
+  std::vector<KeptMessage> unsent_;
+  // Kept messages sent but not known to have reached the broker: the answer to
   // a later heartbeat on the same connection proves that they did (the broker
   // handles a connection's messages in order and commits before it answers). A
   // rejoin sends them again, so a broker restart or a dropped connection loses none.
-  struct SentDone {
-    DoneMessage message;
+  struct SentMessage {
+    KeptMessage message;
     std::int64_t confirmed_by = 0;  // the id of the first request sent after it
   };
-  std::deque<SentDone> unconfirmed_done_;
-  bool backed_up_ = false;  // unsent_done_ was kept back (logged once per episode)
+  std::deque<SentMessage> unconfirmed_;
+  bool backed_up_ = false;  // unsent_ was kept back (logged once per episode)
   // How many times the node rejoined: the generation of the tasks it accepts now.
   std::uint64_t generation_ = 0;
   // Tasks of an earlier generation (accepted before the last rejoin) still running:

@@ -4,40 +4,46 @@
 
 namespace zerotask::node_impl {
 
-void Outbox::push_result(TaskResult&& result) {
+template <typename Add>
+void Outbox::push(Add&& add) {
   bool was_empty = false;
   {
     std::lock_guard lock(mutex_);
     was_empty = pending_.empty();
-    pending_.results.push_back(std::move(result));
+    add(pending_);
   }
-  // Only the first push after a take() needs to wake the I/O thread: the ones after
-  // it land in the same batch. This keeps a write syscall off most results.
   if (was_empty) wakeup_.notify();
 }
 
+void Outbox::push_result(TaskResult&& result) {
+  push([&result](OutboxBatch& pending) { pending.results.push_back(std::move(result)); });
+}
+
 void Outbox::push_progress(const std::string& id, int attempt, json&& progress, ProgressTicket& ticket) {
-  bool was_empty = false;
   json replaced;  // destroyed after the lock is released
-  {
-    std::lock_guard lock(mutex_);
-    if (ticket.take == takes_ && ticket.index < pending_.progress.size()) {
+  push([&](OutboxBatch& pending) {
+    if (ticket.take == takes_ && ticket.index < pending.progress.size()) {
       // Between two takes the vector only grows, so the ticket still points at this
-      // task's report; the outbox is not empty, so the wake-up is already raised.
-      replaced = std::exchange(pending_.progress[ticket.index].progress, std::move(progress));
+      // task's report.
+      replaced = std::exchange(pending.progress[ticket.index].value, std::move(progress));
       return;
     }
-    was_empty = pending_.empty();
-    ticket = ProgressTicket{takes_, pending_.progress.size()};
-    pending_.progress.push_back(ProgressReport{id, attempt, std::move(progress)});
-  }
-  if (was_empty) wakeup_.notify();
+    ticket = ProgressTicket{takes_, pending.progress.size()};
+    pending.progress.push_back(ProgressReport{id, attempt, std::move(progress), ReportKind::Progress});
+  });
+}
+
+void Outbox::push_partial(const std::string& id, int attempt, json&& partial) {
+  push([&](OutboxBatch& pending) {
+    pending.partials.push_back(ProgressReport{id, attempt, std::move(partial), ReportKind::Partial});
+  });
 }
 
 void Outbox::take(OutboxBatch& batch) {
   std::lock_guard lock(mutex_);
   std::swap(batch.results, pending_.results);
   std::swap(batch.progress, pending_.progress);
+  std::swap(batch.partials, pending_.partials);
   ++takes_;
 }
 

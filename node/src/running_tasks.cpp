@@ -1,8 +1,11 @@
 #include "running_tasks.hpp"
 
+#include <utility>
+
 namespace zerotask::node_impl {
 
-RunningTasks::Ticket RunningTasks::add(std::string_view id, int attempt, std::uint64_t generation) {
+RunningTasks::Ticket RunningTasks::add(std::string_view id, int attempt, std::uint64_t generation,
+                                       std::shared_ptr<TaskStop> stop) {
   Ticket ticket = slots_.size();
   if (free_.empty()) {
     slots_.emplace_back();
@@ -14,6 +17,7 @@ RunningTasks::Ticket RunningTasks::add(std::string_view id, int attempt, std::ui
   slot.token.id.assign(id);
   slot.token.attempt = attempt;
   slot.generation = generation;
+  slot.stop = std::move(stop);
   slot.held = true;
   return ticket;
 }
@@ -21,8 +25,20 @@ RunningTasks::Ticket RunningTasks::add(std::string_view id, int attempt, std::ui
 std::uint64_t RunningTasks::remove(Ticket ticket) {
   Slot& slot = slots_[ticket];
   slot.held = false;
+  slot.stop.reset();
   free_.push_back(ticket);
   return slot.generation;
+}
+
+bool RunningTasks::cancel(std::string_view id, int attempt) {
+  // A linear search: node.cancel is rare, and a node holds at most one task per worker.
+  for (auto& slot : slots_) {
+    if (slot.held && slot.stop && slot.token.attempt == attempt && slot.token.id == id) {
+      slot.stop->cancel();
+      return true;
+    }
+  }
+  return false;
 }
 
 std::vector<LeaseToken> RunningTasks::tokens() const {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <iterator>
+#include <optional>
 #include <utility>
 
 #include "dispatcher.hpp"
@@ -16,11 +17,14 @@ class WorkerContext final : public TaskContext {
   WorkerContext(const Job& job, Outbox& outbox, std::stop_token token)
       : job_(job), outbox_(outbox), token_(std::move(token)) {}
 
+  using TaskContext::report_progress;
+
   const std::string& task_id() const override { return job_.id; }
   int attempt() const override { return job_.attempt; }
   void report_progress(json progress) override {
     outbox_.push_progress(job_.id, job_.attempt, std::move(progress), ticket_);
   }
+  void report_partial(json partial) override { outbox_.push_partial(job_.id, job_.attempt, std::move(partial)); }
   std::stop_token stop_token() const override { return token_; }
 
  private:
@@ -90,26 +94,35 @@ bool WorkerPool::pop(Job& job) {
 void WorkerPool::work() {
   Job job;
   while (pop(job)) {
-    Outcome outcome = job.timeout.count() > 0 ? run_timed(job) : call(job, stop_source_.get_token());
+    Outcome outcome = run(job);
     outbox_.push_result(TaskResult{std::move(job.id), job.attempt, std::move(outcome), job.ticket});
-    // Frees the params now rather than when the next job overwrites them.
+    // Frees the params (and lets go of the stop) now rather than when the next job
+    // overwrites them.
     job.params = nullptr;
+    job.stop.reset();
   }
 }
 
-Outcome WorkerPool::call(const Job& job, std::stop_token token) {
-  WorkerContext context(job, outbox_, std::move(token));
-  return call_function(*job.function, job.params, context);
-}
-
-Outcome WorkerPool::run_timed(const Job& job) {
-  std::stop_source stop;
+Outcome WorkerPool::run(const Job& job) {
+  TaskStop& stop = *job.stop;
+  // Cancelled while it waited for a worker: not started at all.
+  if (stop.cancelled()) return Outcome{nullptr, cancelled()};
+  // The node stopping past its grace period stops every running function.
   std::stop_callback pool_stop(stop_source_.get_token(), [&stop] { stop.request_stop(); });
-  auto deadline = TaskTimer::Clock::now() + job.timeout;
-  auto timer = timer_.arm(deadline, stop);
-  Outcome outcome = call(job, stop.get_token());
-  timer_.disarm(timer);
-  if (TaskTimer::Clock::now() >= deadline) return Outcome{nullptr, timed_out(job.timeout)};
+  std::optional<TaskStop::Clock::time_point> deadline;
+  std::optional<TaskTimer::Key> timer;
+  if (job.timeout.count() > 0) {
+    deadline = TaskStop::Clock::now() + job.timeout;
+    timer = timer_.arm(*deadline, stop.source());
+  }
+  WorkerContext context(job, outbox_, stop.token());
+  Outcome outcome = call_function(*job.function, job.params, context);
+  if (timer) timer_.disarm(*timer);
+  switch (stop.cause(deadline, TaskStop::Clock::now())) {
+    case StopCause::Cancelled: return Outcome{nullptr, cancelled()};
+    case StopCause::TimedOut: return Outcome{nullptr, timed_out(job.timeout)};
+    case StopCause::None: break;
+  }
   return outcome;
 }
 

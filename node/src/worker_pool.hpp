@@ -2,12 +2,14 @@
 //
 // The I/O thread submits jobs; a condition variable hands them to idle workers; each
 // worker runs one job at a time through call_function() and pushes its result (and any
-// progress the function reports) to the Outbox. Workers never touch a socket.
+// progress and partial results the function reports) to the Outbox. Workers never
+// touch a socket.
 //
-// A job with a timeout gets a stop source of its own, which the pool's TaskTimer
-// fires at its deadline (and the pool's stop fires too); its result is replaced by
-// the timed_out error when the function returns past the deadline. Jobs without a
-// timeout share the pool's stop token and never reach the timer.
+// Each job's function sees the token of the job's TaskStop, which the pool's stop
+// fires, the pool's TaskTimer fires at the job's deadline (jobs with a timeout only)
+// and the I/O thread fires on node.cancel. The first of the cancel and the deadline
+// replaces the function's result with the cancelled or timed_out error; a job
+// cancelled before a worker takes it is reported cancelled without being started.
 //
 // submit(), discard_queued() and request_stop() belong to the I/O thread (they are
 // thread-safe, but the node's bookkeeping of what is outstanding assumes one
@@ -18,6 +20,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <memory>
 #include <mutex>
 #include <span>
 #include <stop_token>
@@ -26,6 +29,7 @@
 #include <vector>
 
 #include "outbox.hpp"
+#include "task_stop.hpp"
 #include "task_timer.hpp"
 #include "zerotask/node.hpp"
 
@@ -39,6 +43,7 @@ struct Job {
   json params;
   std::chrono::milliseconds timeout{0};  // from the start of the call; 0: none
   std::size_t ticket = 0;                // copied to the TaskResult
+  std::shared_ptr<TaskStop> stop;        // never null; shared with the I/O thread, which cancels it
 };
 
 class WorkerPool {
@@ -60,8 +65,7 @@ class WorkerPool {
  private:
   void work();
   bool pop(Job& job);
-  Outcome call(const Job& job, std::stop_token token);
-  Outcome run_timed(const Job& job);
+  Outcome run(const Job& job);
 
   Outbox& outbox_;
   std::stop_source stop_source_;

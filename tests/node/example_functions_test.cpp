@@ -27,14 +27,14 @@ json call(std::string_view name, const json& params) {
 
 }  // namespace
 
-TEST_CASE("the example functions are add, count, echo, fail, multiply, noop, sleep and subtract" *
+TEST_CASE("the example functions are add, count, echo, fail, multiply, noop, sleep, subtract and sum" *
           doctest::timeout(30)) {
   std::string names;
   for (const auto& example : examples::example_functions()) {
     names += std::string(example.name) + " ";
     CHECK_FALSE(example.usage.empty());
   }
-  CHECK(names == "add count echo fail multiply noop sleep subtract ");
+  CHECK(names == "add count echo fail multiply noop sleep subtract sum ");
 }
 
 TEST_CASE("fail is registered with no retries and the other example functions with no options" * doctest::timeout(30)) {
@@ -111,12 +111,12 @@ TEST_CASE("fail throws std::runtime_error with the message given" * doctest::tim
   CHECK_THROWS_WITH_AS(call("fail", {42}), "fail expects params [message]: one string", std::invalid_argument);
 }
 
-TEST_CASE("count reports progress at every step and returns the count" * doctest::timeout(30)) {
+TEST_CASE("count reports progress {done, total} at every step and returns the count" * doctest::timeout(30)) {
   TestContext context;
   CHECK(call("count", {3, 0}, context) == 3);
   REQUIRE(context.progress().size() == 3);
-  CHECK(context.progress()[0] == json{{"current", 1}, {"total", 3}});
-  CHECK(context.progress()[2] == json{{"current", 3}, {"total", 3}});
+  CHECK(context.progress()[0] == json{{"done", 1}, {"total", 3}});
+  CHECK(context.progress()[2] == json{{"done", 3}, {"total", 3}});
   CHECK(call("count", {0}) == 0);
   CHECK_THROWS_AS(call("count", {-2}), std::invalid_argument);
   CHECK_THROWS_AS(call("count", {2, 1, 0}), std::invalid_argument);
@@ -128,6 +128,39 @@ TEST_CASE("count stops when the stop token fires" * doctest::timeout(30)) {
   context.request_stop();
   CHECK_THROWS_AS(call("count", {1000, 1000}, context), std::runtime_error);
   CHECK(context.progress().empty());
+}
+
+TEST_CASE("sum adds up its numbers, given as params or as one array param" * doctest::timeout(30)) {
+  json integers = call("sum", {1, 2, 3});
+  CHECK(integers.is_number_integer());
+  CHECK(integers == 6);
+  // What a chord's final task gets when the results it waits for come as one list.
+  json listed = call("sum", json::array({json{4, -5, 6}}));
+  CHECK(listed.is_number_integer());
+  CHECK(listed == 5);
+  CHECK(call("sum", {7}) == 7);
+  CHECK(call("sum", json::array()) == 0);
+  CHECK(call("sum", json::array({json::array()})) == 0);
+}
+
+TEST_CASE("sum gives a double when any number is one" * doctest::timeout(30)) {
+  json mixed = call("sum", {1, 0.5, 2});
+  CHECK(mixed.is_number_float());
+  CHECK(mixed.get<double>() == doctest::Approx(3.5));
+  CHECK(call("sum", json::array({json{0.25, 0.25}})).get<double>() == doctest::Approx(0.5));
+}
+
+TEST_CASE("sum of integers that would overflow fails, and sum of anything but numbers says what it expects" *
+          doctest::timeout(30)) {
+  json big = std::numeric_limits<std::int64_t>::max();
+  CHECK_THROWS_WITH_AS(call("sum", {big, 1}), "sum: the result does not fit in a 64-bit integer", std::overflow_error);
+  CHECK_THROWS_AS(call("sum", {std::numeric_limits<std::uint64_t>::max()}), std::overflow_error);
+  CHECK_THROWS_WITH_AS(call("sum", {1, "2"}), "sum expects params [a, b, ...] or [[a, b, ...]]: numbers",
+                       std::invalid_argument);
+  CHECK_THROWS_AS(call("sum", json::array({json{1, 2}, 3})), std::invalid_argument);
+  CHECK_THROWS_AS(call("sum", json::array({json{1, nullptr}})), std::invalid_argument);
+  CHECK_THROWS_AS(call("sum", json{{"a", 1}}), std::invalid_argument);
+  CHECK_THROWS_AS(call("sum", nullptr), std::invalid_argument);
 }
 
 TEST_CASE("noop returns null whatever its params" * doctest::timeout(30)) {

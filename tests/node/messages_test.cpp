@@ -17,8 +17,8 @@ namespace {
 
 // One node.done message with default limits: what encode_done makes of a few small
 // results.
-json encode_one(const std::vector<TaskResult>& results, const DoneLimits& limits = {}) {
-  std::vector<DoneMessage> messages;
+json encode_one(const std::vector<TaskResult>& results, const SendLimits& limits = {}) {
+  std::vector<KeptMessage> messages;
   encode_done(results, limits, messages);
   REQUIRE(messages.size() == 1);
   CHECK(messages[0].results == results.size());
@@ -70,8 +70,8 @@ TEST_CASE("a result nested deeper than the limit becomes a ResultTooDeep error, 
   results.push_back(ok("0000000000000001", nested(56)));
   results.push_back(ok("0000000000000002", nested(57)));
   results.push_back(ok("0000000000000003", json{{"deep", nested(56)}}));
-  std::vector<DoneMessage> messages;
-  encode_done(results, DoneLimits{56, 1 << 20}, messages);
+  std::vector<KeptMessage> messages;
+  encode_done(results, SendLimits{56, 1 << 20}, messages);
   REQUIRE(messages.size() == 1);
   // What the broker checks with its default limit of 64: the whole message.
   CHECK_FALSE(rpc::nesting_exceeds(messages[0].text, 64));
@@ -108,8 +108,8 @@ TEST_CASE("results over the message limit are split over several node.done, each
   std::vector<TaskResult> results;
   for (int i = 0; i < 40; ++i) results.push_back(ok("t" + std::to_string(i), std::string(100, 'x')));
   constexpr std::size_t kLimit = 1000;
-  std::vector<DoneMessage> messages;
-  encode_done(results, DoneLimits{56, kLimit}, messages);
+  std::vector<KeptMessage> messages;
+  encode_done(results, SendLimits{56, kLimit}, messages);
   CHECK(messages.size() > 4);
   std::vector<std::string> ids;
   for (const auto& message : messages) {
@@ -134,8 +134,8 @@ TEST_CASE("a result too large for a message of its own becomes a ResultTooLarge 
   results.push_back(
       TaskResult{"0000000000000003", 2, Outcome{nullptr, rpc::Error{rpc::kTaskFailed, std::string(2000, 'e'), nullptr}}});
   results.push_back(ok("0000000000000004", 4));
-  std::vector<DoneMessage> messages;
-  encode_done(results, DoneLimits{56, 1000}, messages);
+  std::vector<KeptMessage> messages;
+  encode_done(results, SendLimits{56, 1000}, messages);
   std::vector<json> entries;
   for (const auto& message : messages) {
     CHECK(message.text.size() <= 1000);
@@ -157,26 +157,50 @@ TEST_CASE("a result too large for a message of its own becomes a ResultTooLarge 
 }
 
 TEST_CASE("no results make no node.done" * doctest::timeout(30)) {
-  std::vector<DoneMessage> messages;
-  encode_done({}, DoneLimits{}, messages);
+  std::vector<KeptMessage> messages;
+  encode_done({}, SendLimits{}, messages);
   CHECK(messages.empty());
 }
 
 TEST_CASE("hello, heartbeat, pull, progress and bye look as the protocol says" * doctest::timeout(30)) {
   std::vector<FunctionEntry> functions{{"add", {}}, {"echo", {}}};
-  CHECK(json::parse(encode_hello(7, "n1", functions, 4, {})) ==
+  std::vector<std::string> queues{"default", "images"};
+  CHECK(json::parse(encode_hello(7, "n1", functions, queues, 4, {})) ==
         json{{"jsonrpc", "2.0"},
              {"id", 7},
              {"method", "node.hello"},
-             {"params", {{"node", "n1"}, {"functions", {"add", "echo"}}, {"slots", 4}}}});
+             {"params",
+              {{"node", "n1"}, {"functions", {"add", "echo"}}, {"queues", {"default", "images"}}, {"slots", 4}}}});
   CHECK(json::parse(encode_heartbeat(8)) == json{{"jsonrpc", "2.0"}, {"id", 8}, {"method", "node.heartbeat"}});
   CHECK(json::parse(encode_pull(0)) == json{{"jsonrpc", "2.0"}, {"method", "node.pull"}, {"params", {{"slots", 0}}}});
   CHECK(json::parse(encode_bye()) == json{{"jsonrpc", "2.0"}, {"method", "node.bye"}});
-  CHECK(json::parse(encode_progress(ProgressReport{"0000000000000001", 2, json{{"current", 1}}})) ==
+  auto progress = encode_progress(ProgressReport{"0000000000000001", 2, json{{"done", 1}}}, SendLimits{});
+  REQUIRE(progress);
+  CHECK(json::parse(*progress) ==
         json{{"jsonrpc", "2.0"},
              {"method", "node.progress"},
-             {"params", {{"id", "0000000000000001"}, {"attempt", 2}, {"progress", {{"current", 1}}}}}});
-  CHECK(json::parse(encode_progress(ProgressReport{"a\"b", 1, std::string("\xff")})).at("params").at("id") == "a\"b");
+             {"params", {{"id", "0000000000000001"}, {"attempt", 2}, {"progress", {{"done", 1}}}}}});
+  auto escaped = encode_progress(ProgressReport{"a\"b", 1, std::string("\xff")}, SendLimits{});
+  REQUIRE(escaped);
+  CHECK(json::parse(*escaped).at("params").at("id") == "a\"b");
+}
+
+TEST_CASE("a partial result goes in node.progress under partial instead of progress" * doctest::timeout(30)) {
+  auto partial = encode_progress(ProgressReport{"0000000000000001", 3, json{1, 2}, ReportKind::Partial}, SendLimits{});
+  REQUIRE(partial);
+  CHECK(json::parse(*partial) == json{{"jsonrpc", "2.0"},
+                                      {"method", "node.progress"},
+                                      {"params", {{"id", "0000000000000001"}, {"attempt", 3}, {"partial", {1, 2}}}}});
+}
+
+TEST_CASE("a progress or partial nested deeper or larger than the limits is not encoded" * doctest::timeout(30)) {
+  const SendLimits limits{56, 1000};
+  for (auto kind : {ReportKind::Progress, ReportKind::Partial}) {
+    CHECK(encode_progress(ProgressReport{"x", 1, nested(56), kind}, limits));
+    CHECK_FALSE(encode_progress(ProgressReport{"x", 1, nested(57), kind}, limits));
+    CHECK(encode_progress(ProgressReport{"x", 1, std::string(800, 'x'), kind}, limits));
+    CHECK_FALSE(encode_progress(ProgressReport{"x", 1, std::string(1000, 'x'), kind}, limits));
+  }
 }
 
 TEST_CASE("hello lists a function with options as an object of the options set, and the running tasks" *
@@ -191,7 +215,8 @@ TEST_CASE("hello lists a function with options as an object of the options set, 
   functions[3].options.max_retries = 2;
   functions[3].options.timeout = std::chrono::milliseconds(1);
   std::vector<LeaseToken> running{{"0000000000000001", 3}, {"0000000000000002", 1}};
-  json params = json::parse(encode_hello(1, "n1", functions, 0, running)).at("params");
+  std::vector<std::string> queues{"default"};
+  json params = json::parse(encode_hello(1, "n1", functions, queues, 0, running)).at("params");
   CHECK(params.at("functions") == json::array({"add",
                                                {{"name", "fail"}, {"max_retries", 0}},
                                                {{"name", "slow"}, {"timeout_ms", 5000}},
@@ -203,7 +228,7 @@ TEST_CASE("hello lists a function with options as an object of the options set, 
 
 TEST_CASE("a node.run task is read by moving its fields out" * doctest::timeout(30)) {
   json params = {{"tasks", {{{"id", "0000000000000001"}, {"function", "add"}, {"params", {5, 6}}, {"attempt", 2}}}}};
-  json* tasks = run_tasks(params);
+  json* tasks = task_list(params);
   REQUIRE(tasks != nullptr);
   auto task = read_task(tasks->at(0));
   REQUIRE(task);
@@ -246,11 +271,27 @@ TEST_CASE(
     CHECK_FALSE(read_task(entry));
   }
   json no_tasks = {{"other", 1}};
-  CHECK(run_tasks(no_tasks) == nullptr);
+  CHECK(task_list(no_tasks) == nullptr);
   json not_array = {{"tasks", "x"}};
-  CHECK(run_tasks(not_array) == nullptr);
+  CHECK(task_list(not_array) == nullptr);
   json array_params = json::array();
-  CHECK(run_tasks(array_params) == nullptr);
+  CHECK(task_list(array_params) == nullptr);
+}
+
+TEST_CASE("a node.cancel entry is read as a lease token, and one without a string id or an int attempt is refused" *
+          doctest::timeout(30)) {
+  json params = {{"tasks", {{{"id", "0000000000000001"}, {"attempt", 2}}}}};
+  json* tasks = task_list(params);
+  REQUIRE(tasks != nullptr);
+  auto token = read_lease_token(tasks->at(0));
+  REQUIRE(token);
+  CHECK(token->id == "0000000000000001");
+  CHECK(token->attempt == 2);
+  for (json entry : {json(7), json{{"attempt", 1}}, json{{"id", 1}, {"attempt", 1}}, json{{"id", "x"}},
+                     json{{"id", "x"}, {"attempt", "1"}}, json{{"id", "x"}, {"attempt", 1LL << 40}}}) {
+    CAPTURE(entry);
+    CHECK_FALSE(read_lease_token(entry));
+  }
 }
 
 }  // namespace zerotask::testing

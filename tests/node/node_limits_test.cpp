@@ -1,6 +1,6 @@
 // The node against a fake broker, at the edges: deep and big messages each way, a
-// connection that cannot take results for a while, and the slots a node offers while
-// tasks from before a rejoin still run.
+// connection that cannot take results and partial results for a while, and the slots
+// a node offers while tasks from before a rejoin still run.
 #include <doctest/doctest.h>
 
 #include <atomic>
@@ -258,6 +258,67 @@ TEST_CASE("results the connection cannot take yet are kept and all sent once the
     }
   }
   CHECK_FALSE(broker.backlog_has("node.hello"));
+}
+
+TEST_CASE("partial results the connection cannot take yet are kept, and all go out in order before the result" *
+          doctest::timeout(30)) {
+  // As above: the node's DEALER backs up after a few messages while the broker does
+  // not read.
+  FakeBroker broker(1, 64 * 1024);
+  // A few times what the DEALER, the broker's queue and the kernel buffers hold.
+  constexpr int kPartials = 16;
+  constexpr std::size_t kBytes = 256 * 1024;
+  std::atomic<bool> finished{false};
+  SocketLimits dealer = node_impl::dealer_limits();
+  dealer.high_water_mark = 1;
+  LoopUnderTest loop(node_config(broker, 1, 10s), dealer, [&](node_impl::Dispatcher& dispatcher) {
+    dispatcher.add("stream", [&](const json&, TaskContext& context) {
+      for (int i = 0; i < kPartials; ++i) context.report_partial(json{i, std::string(kBytes, 'x')});
+      finished = true;
+      return json("streamed");
+    });
+  });
+  auto hello = broker.accept_hello("e1", 10000, json{{"max_depth", 64}, {"max_message_bytes", 2 << 20}});
+  REQUIRE(hello);
+  broker.run(hello->identity, json::array({task("0000000000000001", "stream", nullptr)}));
+  REQUIRE(wait_until([&] { return finished.load(); }));
+  // Time for the node to try sending everything into the backed-up connection.
+  std::this_thread::sleep_for(300ms);
+  int partials = 0;
+  while (true) {
+    auto message = broker.receive(10s);
+    REQUIRE(message);
+    if (message->method() == "node.done") break;
+    REQUIRE(message->method() == "node.progress");
+    CHECK(message->params().at("partial").at(0) == partials);
+    ++partials;
+  }
+  CHECK(partials == kPartials);
+}
+
+TEST_CASE("a partial result over the broker's limits is dropped and the others still go out" * doctest::timeout(30)) {
+  FakeBroker broker;
+  RunningNode running(node_config(broker), [](Node& node) {
+    node.register_function("stream", [](const json&, TaskContext& context) {
+      context.report_partial("first");
+      context.report_partial(std::string(3000, 'x'));
+      context.report_partial(nested(9));
+      context.report_partial("last");
+      return json("streamed");
+    });
+  });
+  // Messages of at most 2048 bytes, values nested at most 8 levels.
+  auto hello = broker.accept_hello("e1", 1000, json{{"max_depth", 16}, {"max_message_bytes", 4096}});
+  REQUIRE(hello);
+  broker.run(hello->identity, json::array({task("0000000000000001", "stream", nullptr)}));
+  json partials = json::array();
+  while (true) {
+    auto message = broker.receive();
+    REQUIRE(message);
+    if (message->method() == "node.done") break;
+    partials.push_back(message->params().at("partial"));
+  }
+  CHECK(partials == json{"first", "last"});
 }
 
 TEST_CASE("after a reconnect a busy worker is not offered, and node.pull gives its slot back when its task ends" *

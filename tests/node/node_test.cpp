@@ -85,7 +85,8 @@ std::optional<Received> rejoin_while_holding(FakeBroker& broker, HoldingNode& no
 
 }  // namespace
 
-TEST_CASE("a node says hello with its name, its sorted functions and one slot per thread" * doctest::timeout(30)) {
+TEST_CASE("a node says hello with its name, its sorted functions, the default queue and one slot per thread" *
+          doctest::timeout(30)) {
   FakeBroker broker;
   RunningNode running(node_config(broker, 3), [](Node& node) {
     node.register_function("echo", [](const json& params) { return params; });
@@ -94,7 +95,32 @@ TEST_CASE("a node says hello with its name, its sorted functions and one slot pe
   auto hello = broker.expect("node.hello");
   REQUIRE(hello);
   CHECK(hello->body.contains("id"));
-  CHECK(hello->params() == json{{"node", "test-node"}, {"functions", {"add", "echo"}}, {"slots", 3}});
+  CHECK(hello->params() ==
+        json{{"node", "test-node"}, {"functions", {"add", "echo"}}, {"queues", {"default"}}, {"slots", 3}});
+}
+
+TEST_CASE("a node's hello lists the queues of its config, in their order" * doctest::timeout(30)) {
+  FakeBroker broker;
+  NodeConfig config = node_config(broker);
+  config.queues = {"images", "default"};
+  RunningNode running(config, with_add);
+  auto hello = broker.expect("node.hello");
+  REQUIRE(hello);
+  CHECK(hello->params().at("queues") == json{"images", "default"});
+}
+
+TEST_CASE("a node refuses over 100 queues and a queue name outside 1 to 128 bytes" * doctest::timeout(30)) {
+  FakeBroker broker;
+  NodeConfig config = node_config(broker);
+  config.queues.assign(100, "q");
+  config.queues.back() = std::string(128, 'q');
+  CHECK_NOTHROW(Node{config});
+  config.queues.emplace_back("q");
+  CHECK_THROWS_WITH_AS(Node{config}, "a node serves at most 100 queues", std::invalid_argument);
+  config.queues = {"a", ""};
+  CHECK_THROWS_WITH_AS(Node{config}, "a queue name must be 1 to 128 bytes: ''", std::invalid_argument);
+  config.queues = {std::string(129, 'q')};
+  CHECK_THROWS_AS(Node{config}, std::invalid_argument);
 }
 
 TEST_CASE("a node's hello lists a function registered with options as an object of the options set" *

@@ -20,5 +20,7 @@ constexpr std::size_t kMaxConfigurableDepth = 512;
 constexpr int kMaxRetries = 100;
 // A task's or function's timeout_ms: 1 to this many (a day).
 constexpr std::int64_t kMaxTaskTimeoutMs = 24LL * 3600 * 1000;
+// The named queues one node serves: at most this many.
+constexpr std::size_t kMaxQueues = 100;
 
 }  // namespace zerotask

@@ -1,14 +1,15 @@
 // zerotask::Node: serves registered functions to a broker.
 //
-// A Node owns one I/O thread (the only thread that touches its sockets: a DEALER to
-// the broker's request endpoint and a SUB to its event endpoint), `threads` worker
-// threads that run the functions and one that fires the stop tokens of tasks past
-// their timeout. register_function() is called before run(); run() blocks the
-// calling thread until stop() is called from any thread (stop() is thread-safe). The
-// calling thread of run() is the I/O thread, and all threads (workers, timer,
-// ZeroMQ's) start inside run(): constructing a Node starts none, so a program can
-// block signals after constructing it and before run(). See docs/PROTOCOL.md,
-// section 5, for what goes on the wire.
+// A Node serves the tasks of the named queues it lists in its hello. It owns one I/O
+// thread (the only thread that touches its sockets: a DEALER to the broker's request
+// endpoint and a SUB to its event endpoint), `threads` worker threads that run the
+// functions and one that fires the stop tokens of tasks past their timeout.
+// register_function() is called before run(); run() blocks the calling thread until
+// stop() is called from any thread (stop() is thread-safe). The calling thread of
+// run() is the I/O thread, and all threads (workers, timer, ZeroMQ's) start inside
+// run(): constructing a Node starts none, so a program can block signals after
+// constructing it and before run(). See docs/PROTOCOL.md, section 5, for what goes on
+// the wire.
 //
 //   zerotask::Node node({.broker_endpoint = "tcp://127.0.0.1:5555"});
 //   node.register_function("add", [](const zerotask::json& p, zerotask::TaskContext&) {
@@ -18,11 +19,13 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <stop_token>
 #include <string>
+#include <vector>
 
 #include "zerotask/json_rpc.hpp"
 
@@ -35,6 +38,9 @@ struct NodeConfig {
   std::string name;            // empty: "<hostname>-<pid>-<random>"
   std::chrono::milliseconds heartbeat_interval{1000};
   std::chrono::milliseconds shutdown_grace{10000};  // how long stop() lets running tasks finish
+  // The named queues whose tasks this node runs (a task goes only to nodes serving its
+  // queue); empty: {"default"}, the queue of tasks submitted without one.
+  std::vector<std::string> queues;
 };
 
 // What a running function may know and do. Valid only during the call; safe to use
@@ -48,10 +54,26 @@ class TaskContext {
   // task.<id>. Cheap; safe to call often: when reports come faster than the node
   // sends them, only a task's latest one goes out.
   virtual void report_progress(json progress) = 0;
+  // Sends the conventional progress {"done": done, "total": total, "message":
+  // message} (message left out when empty): the shape tools such as `zt watch` know
+  // how to show. Coalesced like any progress. (A class implementing TaskContext adds
+  // `using TaskContext::report_progress;` so that its override does not hide this.)
+  void report_progress(std::int64_t done, std::int64_t total, std::string message = {});
+  // Sends `partial`, a piece of the result, as node.progress with "partial": the
+  // broker appends it to the task's partials and publishes it on task.<id>, so that a
+  // consumer can use the pieces while the task still runs. Unlike progress, partials
+  // are never coalesced: each call sends one, in order and before the task's result,
+  // and the node keeps them like results while the connection is backed up or the
+  // broker has not confirmed them. So each costs a message: send pieces, not ticks.
+  // Only a partial too large or too deep for the broker's limits is dropped (with a
+  // warning); the broker keeps at most its --max-payload-bytes of partials per task.
+  virtual void report_partial(json partial) = 0;
   // Fires when the task runs past its timeout (the node then reports a
-  // zerotask::TimedOut error whatever the function returns), or when the node is
-  // stopping past its grace period (whatever the function returns then is not
-  // reported: the node says goodbye without it and the broker hands the task out
+  // zerotask::TimedOut error whatever the function returns), when the broker cancels
+  // the task (node.cancel; the node then reports a zerotask::Cancelled error whatever
+  // the function returns; of a timeout and a cancel, the first decides), or when the
+  // node is stopping past its grace period (whatever the function returns then is
+  // not reported: the node says goodbye without it and the broker hands the task out
   // again). Long functions should check it and return early.
   virtual std::stop_token stop_token() const = 0;
 };
@@ -72,7 +94,8 @@ class Node {
  public:
   // Throws std::invalid_argument for a config it cannot run: an empty broker
   // endpoint, a name over 128 bytes, over 100,000 threads, a heartbeat interval not
-  // above zero or a negative grace.
+  // above zero, a negative grace, or over 100 queues or a queue name outside 1 to 128
+  // bytes.
   explicit Node(NodeConfig config);
   ~Node();
   Node(const Node&) = delete;
