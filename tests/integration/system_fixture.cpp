@@ -27,11 +27,12 @@ void SystemFixture::start_broker(const std::vector<std::string>& extra_args) {
   if (!up) throw std::runtime_error("the broker did not answer");
 }
 
-ChildProcess& SystemFixture::start_node(const std::string& name, int threads) {
+ChildProcess& SystemFixture::start_node(const std::string& name, int threads, const std::vector<std::string>& extra_args) {
   int before = node_count();
-  nodes.push_back(std::make_unique<ChildProcess>(
-      bin_dir() + "/node", std::vector<std::string>{"--broker", endpoint, "--threads", std::to_string(threads),
-                                                    "--name", name, "--heartbeat-ms", "200", "--log-level", "warn"}));
+  std::vector<std::string> args = {"--broker", endpoint, "--threads",     std::to_string(threads), "--name",
+                                   name,       "--heartbeat-ms", "200", "--log-level", "warn"};
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  nodes.push_back(std::make_unique<ChildProcess>(bin_dir() + "/node", args));
   if (!wait_until([&] { return node_count() > before; })) throw std::runtime_error("node " + name + " never joined");
   return *nodes.back();
 }

@@ -20,7 +20,7 @@ class SystemFixture {
   // Starts (or restarts) the broker on the fixture's port; waits until it answers.
   void start_broker(const std::vector<std::string>& extra_args = {});
   // Starts a node with `threads` workers and waits until the broker lists it.
-  ChildProcess& start_node(const std::string& name, int threads = 2);
+  ChildProcess& start_node(const std::string& name, int threads = 2, const std::vector<std::string>& extra_args = {});
   // The number of nodes the broker lists now.
   int node_count();
   // Runs zt with --broker set to this system.

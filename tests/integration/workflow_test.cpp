@@ -1,0 +1,221 @@
+// Dependencies, time, queues, cancellation and periodic schedules through the real
+// broker and node executables, over raw JSON-RPC as docs/PROTOCOL.md describes it.
+#include <doctest/doctest.h>
+
+#include <csignal>
+#include <cstdio>
+#include <thread>
+
+#include "system_fixture.hpp"
+
+using namespace zerotask::testing;
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+namespace {
+
+json result_of(SystemFixture& system, const std::string& method, const json& params) {
+  json reply = system.peer->call(method, params, 10s);
+  INFO(reply.dump());
+  REQUIRE(reply.contains("result"));
+  return reply["result"];
+}
+
+json wait_for(SystemFixture& system, const std::string& id) {
+  return result_of(system, "task.wait", {{"id", id}, {"timeout_ms", 10000}});
+}
+
+int tasks_of(SystemFixture& system, const std::string& function) {
+  return static_cast<int>(result_of(system, "task.list", {{"function", function}, {"limit", 1000}})["total"]);
+}
+
+}  // namespace
+
+TEST_CASE("a chain submitted as one batch passes each result to the next task" * doctest::timeout(60)) {
+  SystemFixture system;
+  system.start_broker();
+  system.start_node("n1");
+  json tasks = json::array({json{{"function", "add"}, {"params", {1, 2}}},
+                            json{{"function", "multiply"}, {"params", {10}}, {"depends_on", {0}}, {"pass_results", "prepend"}},
+                            json{{"function", "add"}, {"params", {5}}, {"depends_on", {1}}, {"pass_results", "prepend"}}});
+  json ids = result_of(system, "task.submit_many", {{"tasks", tasks}})["ids"];
+  json last = wait_for(system, ids[2]);
+  CHECK(last["state"] == "SUCCEEDED");
+  CHECK(last["result"] == 35);
+  CHECK(last["params"] == json::array({30, 5}));
+}
+
+TEST_CASE("a dependent of a failed task is cancelled with an error naming the failed task" * doctest::timeout(60)) {
+  SystemFixture system;
+  system.start_broker();
+  system.start_node("n1");
+  std::string failing = result_of(system, "task.submit", {{"function", "fail"}, {"params", {"boom"}}})["id"];
+  std::string dependent = result_of(system, "task.submit", {{"function", "add"}, {"params", {1, 1}}, {"depends_on", {failing}}})["id"];
+  json task = wait_for(system, dependent);
+  CHECK(task["state"] == "CANCELLED");
+  CHECK(task["error"]["data"]["dependency"] == failing);
+  CHECK(task["error"]["data"]["dependency_state"] == "FAILED");
+}
+
+TEST_CASE("a task with a countdown stays PENDING until it is due, then runs" * doctest::timeout(60)) {
+  SystemFixture system;
+  system.start_broker();
+  system.start_node("n1");
+  json submitted = result_of(system, "task.submit", {{"function", "add"}, {"params", {2, 2}}, {"countdown_ms", 600}});
+  CHECK(submitted["state"] == "PENDING");
+  std::string id = submitted["id"];
+  std::this_thread::sleep_for(200ms);
+  json early = result_of(system, "task.get", {{"id", id}});
+  CHECK(early["state"] == "PENDING");
+  CHECK(early.contains("run_at"));
+  json done = wait_for(system, id);
+  CHECK(done["state"] == "SUCCEEDED");
+  CHECK(done["started_at"].get<std::int64_t>() >= early["run_at"].get<std::int64_t>());
+}
+
+TEST_CASE("a node serves only the queues it names" * doctest::timeout(60)) {
+  SystemFixture system;
+  system.start_broker();
+  system.start_node("reports-only", 1, {"--queues", "reports"});
+  std::string elsewhere = result_of(system, "task.submit", {{"function", "echo"}, {"params", {"default"}}})["id"];
+  std::string reports =
+      result_of(system, "task.submit", {{"function", "echo"}, {"params", {"reports"}}, {"queue", "reports"}})["id"];
+  CHECK(wait_for(system, reports)["result"] == "reports");
+  CHECK(result_of(system, "task.get", {{"id", elsewhere}})["state"] == "QUEUED");
+  system.start_node("default-too", 1);
+  CHECK(wait_for(system, elsewhere)["result"] == "default");
+}
+
+TEST_CASE("cancelling a running task fires its stop token and ends it CANCELLED before the grace period" *
+          doctest::timeout(60)) {
+  SystemFixture system;
+  system.start_broker({"--cancel-grace-ms", "20000"});
+  system.start_node("n1", 1);
+  std::string id = result_of(system, "task.submit", {{"function", "sleep"}, {"params", {30000}}})["id"];
+  REQUIRE(wait_until([&] { return result_of(system, "task.get", {{"id", id}})["state"] == "RUNNING"; }));
+  auto asked_at = std::chrono::steady_clock::now();
+  json asked = result_of(system, "task.cancel", {{"id", id}});
+  CHECK(asked["state"] == "RUNNING");
+  CHECK(asked["cancel_requested"] == true);
+  json task = wait_for(system, id);
+  CHECK(task["state"] == "CANCELLED");
+  CHECK(std::chrono::steady_clock::now() - asked_at < 5s);
+  // The node's worker is free again: the next task runs.
+  CHECK(result_of(system, "task.submit", {{"function", "add"}, {"params", {1, 2}}, {"wait", true}}) == 3);
+}
+
+TEST_CASE("a periodic schedule makes tasks, survives a broker restart and fires a missed run once" *
+          doctest::timeout(60)) {
+  TempDir dir;
+  const std::vector<std::string> durable = {"--store", dir.file("tasks.db")};
+  SystemFixture system;
+  system.start_broker(durable);
+  json added = result_of(system, "schedule.add",
+                         {{"name", "tick"}, {"interval_ms", 200}, {"task", {{"function", "echo"}, {"params", {"tick"}}}}});
+  CHECK(added["name"] == "tick");
+  REQUIRE(wait_until([&] { return tasks_of(system, "echo") >= 3; }, 5s));
+  int before_kill = tasks_of(system, "echo");
+  system.broker->signal(SIGKILL);
+  system.broker->wait(5s);
+  std::this_thread::sleep_for(1500ms);  // about 7 runs are missed
+  system.start_broker(durable);
+  json schedules = result_of(system, "schedule.list", nullptr)["schedules"];
+  REQUIRE(schedules.size() == 1);
+  CHECK(schedules[0]["interval_ms"] == 200);
+  std::this_thread::sleep_for(100ms);
+  // At most one run made between the count and the kill, then one for all the
+  // missed ones; then every 200 ms again.
+  int after_restart = tasks_of(system, "echo");
+  CHECK(after_restart - before_kill <= 2);
+  CHECK(after_restart - before_kill >= 1);
+  REQUIRE(wait_until([&] { return tasks_of(system, "echo") >= after_restart + 3; }, 5s));
+  result_of(system, "schedule.remove", {{"name", "tick"}});
+  CHECK(result_of(system, "schedule.list", nullptr)["schedules"].empty());
+  CHECK(system.peer->call("schedule.remove", {{"name", "tick"}})["error"]["code"] == -32004);
+}
+
+TEST_CASE("a rate limit spaces a function's tasks across the node and says why a task waits" * doctest::timeout(60)) {
+  SystemFixture system;
+  system.start_broker();
+  system.start_node("n1", 4);
+  json limit = result_of(system, "limits.set", {{"function", "echo"}, {"rate_per_s", 10}, {"burst", 2}});
+  CHECK(limit == json{{"function", "echo"}, {"rate_per_s", 10.0}, {"burst", 2}});
+  json tasks = json::array();
+  for (int i = 0; i < 12; ++i) tasks.push_back({{"function", "echo"}, {"params", {i}}});
+  auto start = std::chrono::steady_clock::now();
+  json ids = result_of(system, "task.submit_many", {{"tasks", tasks}})["ids"];
+  json last = result_of(system, "task.get", {{"id", ids[11]}});
+  REQUIRE(last["state"] == "QUEUED");  // a second's worth of tokens away
+  CHECK(last["held"].get<std::string>().find("rate limit") != std::string::npos);
+  for (const auto& id : ids) CHECK(wait_for(system, id)["state"] == "SUCCEEDED");
+  // 2 at once, then 10 at 10 a second.
+  CHECK(std::chrono::steady_clock::now() - start >= 900ms);
+  CHECK(result_of(system, "limits.list", nullptr)["limits"].size() == 1);
+}
+
+TEST_CASE("a concurrency limit keeps a function's tasks from running side by side" * doctest::timeout(60)) {
+  SystemFixture system;
+  system.start_broker();
+  system.start_node("n1", 4);
+  result_of(system, "limits.set", {{"function", "sleep"}, {"concurrency", 1}});
+  std::string first = result_of(system, "task.submit", {{"function", "sleep"}, {"params", {300}}})["id"];
+  std::string second = result_of(system, "task.submit", {{"function", "sleep"}, {"params", {300}}})["id"];
+  json waiting = result_of(system, "task.get", {{"id", second}});
+  REQUIRE(waiting["state"] == "QUEUED");  // the first sleeps for 300 ms
+  CHECK(waiting["held"].get<std::string>().find("concurrency limit") != std::string::npos);
+  json one = wait_for(system, first);
+  json two = wait_for(system, second);
+  CHECK(two["started_at"].get<std::int64_t>() >= one["ended_at"].get<std::int64_t>());
+  result_of(system, "limits.remove", {{"function", "sleep"}});
+  CHECK(result_of(system, "limits.list", nullptr)["limits"].empty());
+}
+
+namespace {
+
+constexpr const char* kRules = R"({"rules": [
+  {"name": "announce-sums", "task": "^add$", "make": {"function": "echo", "params": ["sum was ${result}"]}},
+  {"name": "resize-uploads", "event": "^upload:(?<bucket>[a-z]+)/(?<file>.+)$",
+   "make": {"function": "echo", "params": ["${bucket}", "${file}", "${data.size}"], "queue": "images"}}
+]})";
+
+void write_file(const std::string& path, const std::string& text) {
+  std::FILE* file = std::fopen(path.c_str(), "w");
+  REQUIRE(file != nullptr);
+  std::fputs(text.c_str(), file);
+  std::fclose(file);
+}
+
+}  // namespace
+
+TEST_CASE("rules make tasks from succeeded tasks and from emitted events, deduplicated" * doctest::timeout(60)) {
+  TempDir dir;
+  write_file(dir.file("rules.json"), kRules);
+  SystemFixture system;
+  system.start_broker({"--rules", dir.file("rules.json")});
+  system.start_node("n1");
+  CHECK(result_of(system, "task.submit", {{"function", "add"}, {"params", {2, 3}}, {"wait", true}}) == 5);
+  REQUIRE(wait_until([&] { return tasks_of(system, "echo") == 1; }));
+  json made = result_of(system, "task.list", {{"function", "echo"}})["tasks"][0];
+  CHECK(wait_for(system, made["id"])["result"] == "sum was 5");
+
+  // No node serves the images queue yet: the made task waits, and the same event
+  // again makes nothing new.
+  json first = result_of(system, "event.emit", {{"event", "upload:photos/cat.jpg"}, {"data", {{"size", 2048}}}});
+  json again = result_of(system, "event.emit", {{"event", "upload:photos/cat.jpg"}, {"data", {{"size", 2048}}}});
+  REQUIRE(first["tasks"].size() == 1);
+  CHECK(again["tasks"] == first["tasks"]);
+  CHECK(result_of(system, "event.emit", {{"event", "download:x"}})["tasks"].empty());
+  system.start_node("images", 1, {"--queues", "images"});
+  CHECK(wait_for(system, first["tasks"][0])["result"] == json::array({"photos", "cat.jpg", 2048}));
+}
+
+TEST_CASE("a broker whose rules file has a bad rule stops at start naming the rule and the reason" *
+          doctest::timeout(60)) {
+  TempDir dir;
+  write_file(dir.file("rules.json"), R"({"rules": [{"name": "broken", "task": "add(", "make": {"function": "echo"}}]})");
+  auto result = run_command(bin_dir() + "/broker", {"--endpoint", free_tcp_endpoint(), "--store", "memory", "--rules",
+                                                    dir.file("rules.json")});
+  CHECK(result.exit_code == 1);
+  CHECK(result.output.find("rule 'broken'") != std::string::npos);
+  CHECK(result.output.find("does not compile") != std::string::npos);
+}
