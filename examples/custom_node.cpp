@@ -9,6 +9,7 @@
 //   reverse(text)        the text with its characters (UTF-8 code points) reversed
 //
 // Stops cleanly on SIGINT or SIGTERM.
+#include <cstdint>
 #include <cstdio>
 #include <exception>
 #include <mutex>
@@ -38,7 +39,7 @@ json word_count(const json& params, zerotask::TaskContext& context) {
     per_text.push_back(count);
     total += count;
     // Anyone watching the task (zt watch <id>, TaskFuture::on_progress) sees this.
-    context.report_progress({{"current", i + 1}, {"total", params.size()}});
+    context.report_progress(static_cast<std::int64_t>(i + 1), static_cast<std::int64_t>(params.size()));
   }
   return {{"words", total}, {"per_text", per_text}};
 }
