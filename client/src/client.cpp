@@ -6,6 +6,7 @@
 #include "future_state.hpp"
 #include "outcome.hpp"
 #include "task_tracking.hpp"
+#include "workflow.hpp"
 
 namespace zerotask {
 namespace {
@@ -25,17 +26,16 @@ bool node_serves(const json& answer, const std::string& function) {
   return false;
 }
 
-// The task.submit params of a call or submission of `function`.
-json submission(const std::string& function, json params, const SubmitOptions& options) {
-  json submit = json::object();
-  submit["function"] = function;
-  submit["params"] = std::move(params);
-  if (options.require_node) submit["require_node"] = true;
-  if (options.max_retries) submit["max_retries"] = *options.max_retries;
-  if (options.task_timeout) submit["timeout_ms"] = options.task_timeout->count();
-  // Without one of the caller's, the connection adds a key of its own.
-  if (!options.idempotency_key.empty()) submit["idempotency_key"] = options.idempotency_key;
-  return submit;
+// One task.submit_many of `entries`; a future per entry, in their order.
+std::vector<TaskFuture> submit_many(const std::shared_ptr<detail::Connection>& connection, json entries) {
+  std::vector<std::shared_ptr<detail::FutureState>> states;
+  std::vector<TaskFuture> futures;
+  for (std::size_t k = 0; k < entries.size(); ++k) {
+    states.push_back(std::make_shared<detail::FutureState>(connection));
+    futures.emplace_back(states.back());
+  }
+  detail::submit_tasks(*connection, std::move(states), std::move(entries));
+  return futures;
 }
 
 }  // namespace
@@ -55,7 +55,7 @@ Client::~Client() {
 
 json Client::call_params(const std::string& function, json params, CallOptions options) {
   std::chrono::milliseconds timeout = options.timeout.count() > 0 ? options.timeout : impl_->options().call_timeout;
-  json submit = submission(function, std::move(params), options);
+  json submit = submit_request_params(function, std::move(params), options);
   submit["wait"] = true;
   detail::Outcome outcome = impl_->send_and_wait("task.submit", std::move(submit), timeout);
   if (outcome.ok()) return std::move(outcome.result);
@@ -75,8 +75,20 @@ json Client::call_params(const std::string& function, json params, CallOptions o
 
 TaskFuture Client::submit_params(const std::string& function, json params, SubmitOptions options) {
   auto state = std::make_shared<detail::FutureState>(impl_);
-  detail::submit_task(*impl_, state, submission(function, std::move(params), options));
+  detail::submit_task(*impl_, state, submit_request_params(function, std::move(params), options));
   return TaskFuture(std::move(state));
+}
+
+TaskFuture Client::chain(std::vector<TaskSpec> steps) {
+  return submit_many(impl_, detail::chain_entries(std::move(steps))).back();
+}
+
+GroupFuture Client::group(std::vector<TaskSpec> members) {
+  return GroupFuture(submit_many(impl_, detail::group_entries(std::move(members))));
+}
+
+TaskFuture Client::chord(std::vector<TaskSpec> header, TaskSpec body) {
+  return submit_many(impl_, detail::chord_entries(std::move(header), std::move(body))).back();
 }
 
 TaskFuture Client::attach(const std::string& task_id) {

@@ -133,7 +133,7 @@ void Connection::run(std::promise<void>& ready) {
       if (auto* request = std::get_if<OutgoingRequest>(&command)) {
         loop->dispatch(std::move(*request));
       } else {
-        loop->watch(std::get<ProgressWatch>(std::move(command)));
+        loop->watch(std::get<EventWatch>(std::move(command)));
       }
     }
     batch.clear();
@@ -201,7 +201,7 @@ void Connection::send(OutgoingRequest&& request) {
 Outcome Connection::send_and_wait(std::string_view method, json params, std::chrono::milliseconds timeout) {
   if (on_io_thread()) {
     throw std::logic_error(
-        "a blocking client call from the client's own I/O thread (a progress callback) would "
+        "a blocking client call from the client's own I/O thread (an event callback) would "
         "never return");
   }
   auto slot = std::make_shared<ReplySlot>();
@@ -209,25 +209,25 @@ Outcome Connection::send_and_wait(std::string_view method, json params, std::chr
   return slot->take();
 }
 
-void Connection::watch_progress(std::shared_ptr<FutureState> state, ProgressCallback callback) {
+void Connection::watch_events(std::shared_ptr<FutureState> state, EventCallback callback) {
   if (options_.event_endpoint.empty()) {
     throw std::invalid_argument("no event endpoint goes with " + broker_endpoint_ +
                                 "; set ClientOptions::event_endpoint");
   }
   if (on_io_thread()) {
-    loop_->watch(ProgressWatch{std::move(state), std::move(callback)});
+    loop_->watch(EventWatch{std::move(state), std::move(callback)});
     return;
   }
-  Command command(ProgressWatch{std::move(state), std::move(callback)});
+  Command command(EventWatch{std::move(state), std::move(callback)});
   if (!post(command)) throw BrokerUnreachable(kNoProtocolCode, "client closed");
 }
 
-void Connection::start_progress(const std::shared_ptr<FutureState>& state) {
-  if (on_io_thread()) loop_->start_progress(state);
+void Connection::start_events(const std::shared_ptr<FutureState>& state) {
+  if (on_io_thread()) loop_->start_events(state);
 }
 
-void Connection::stop_progress(const std::shared_ptr<FutureState>& state) {
-  if (on_io_thread()) loop_->stop_progress(state);
+void Connection::stop_events(const std::shared_ptr<FutureState>& state) {
+  if (on_io_thread()) loop_->stop_events(state);
 }
 
 }  // namespace zerotask::detail

@@ -4,7 +4,7 @@
 // It owns the I/O thread, which owns the IoLoop (and so every socket) for its whole
 // life. Any thread hands work to it through a mutex-protected queue and a Wakeup
 // the loop polls; the wake-up is raised only when the queue goes from empty to not
-// empty. Completions and progress callbacks run on the I/O thread; code running
+// empty. Completions and event callbacks run on the I/O thread; code running
 // there (a completion that sends the next request) reaches the loop directly.
 // The constructor returns once the sockets exist; close() (also run by the
 // destructor) returns once the thread is gone, after every request still in flight
@@ -57,13 +57,13 @@ struct OutgoingRequest {
   Completion done;
 };
 
-// A progress callback to attach to a future's task.
-struct ProgressWatch {
+// An event callback to attach to a future's task.
+struct EventWatch {
   std::shared_ptr<FutureState> state;
-  ProgressCallback callback;
+  EventCallback callback;
 };
 
-using Command = std::variant<OutgoingRequest, ProgressWatch>;
+using Command = std::variant<OutgoingRequest, EventWatch>;
 
 class IoLoop;
 
@@ -92,15 +92,16 @@ class Connection {
   // Sends and blocks until the outcome is known. Throws std::logic_error on the I/O
   // thread, where waiting would deadlock.
   Outcome send_and_wait(std::string_view method, json params, std::chrono::milliseconds timeout);
-  // Calls `callback` on the I/O thread for each progress event of the future's task.
+  // Calls `callback` on the I/O thread with each event published for the future's
+  // task (docs/PROTOCOL.md, section 6).
   // Throws std::invalid_argument when there is no event endpoint, BrokerUnreachable
   // once the client is closed.
-  void watch_progress(std::shared_ptr<FutureState> state, ProgressCallback callback);
+  void watch_events(std::shared_ptr<FutureState> state, EventCallback callback);
 
   // I/O thread only (no-ops elsewhere, which happens only while closing): start
-  // delivering progress to a future once its id is known, stop once it is final.
-  void start_progress(const std::shared_ptr<FutureState>& state);
-  void stop_progress(const std::shared_ptr<FutureState>& state);
+  // delivering events to a future once its id is known, stop once it is final.
+  void start_events(const std::shared_ptr<FutureState>& state);
+  void stop_events(const std::shared_ptr<FutureState>& state);
 
   bool on_io_thread() const { return std::this_thread::get_id() == io_thread_id_.load(std::memory_order_acquire); }
 

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "zerotask/errors.hpp"
+#include "zerotask/log.hpp"
 
 namespace zerotask::detail {
 
@@ -94,6 +95,20 @@ std::shared_future<json> FutureState::std_future() {
     }
   }
   return shared_future_;
+}
+
+void FutureState::notify(const json& event) {
+  // A copy: a callback may set another callback, which would move the ones running.
+  std::vector<EventCallback> callbacks = event_callbacks;
+  for (const auto& callback : callbacks) {
+    try {
+      callback(event);
+    } catch (const std::exception& error) {
+      log(LogLevel::Warn, "client", std::string("an event callback threw: ") + error.what());
+    } catch (...) {
+      log(LogLevel::Warn, "client", "an event callback threw");
+    }
+  }
 }
 
 std::shared_ptr<Connection> FutureState::connection() const {

@@ -3,7 +3,7 @@
 // The I/O thread writes it (the acknowledged id, then the final outcome; each at most
 // once) and any thread reads it, blocking until what it asks for is known. When the
 // client closes, the thread that closes it writes the final outcome instead. The
-// progress fields at the end belong to the I/O thread alone.
+// event fields at the end belong to the I/O thread alone.
 #pragma once
 
 #include <chrono>
@@ -24,7 +24,8 @@ namespace zerotask::detail {
 
 class Connection;
 
-using ProgressCallback = std::function<void(const json& progress)>;
+// Gets the body of each event published on the task's topic (task.<id>).
+using EventCallback = std::function<void(const json& event)>;
 
 class FutureState {
  public:
@@ -53,10 +54,12 @@ class FutureState {
   // Client is gone.
   std::shared_ptr<Connection> connection() const;
 
-  // I/O thread only: callbacks set by on_progress(), and whether the connection
-  // delivers this task's events to them.
-  std::vector<ProgressCallback> progress_callbacks;
-  bool progress_subscribed = false;
+  // I/O thread only: callbacks set by on_progress() and on_partial(), whether the
+  // connection delivers this task's events to them, and notify() to run them all
+  // with one event (a callback that throws is logged).
+  std::vector<EventCallback> event_callbacks;
+  bool events_subscribed = false;
+  void notify(const json& event);
 
  private:
   void complete(json result, std::exception_ptr error, std::optional<TaskState> state);

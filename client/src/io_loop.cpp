@@ -251,41 +251,28 @@ void IoLoop::read_events() {
     for (zmq::message_t rest; extra; extra = rest.more()) {
       if (!sub_->recv(rest, zmq::recv_flags::dontwait)) break;
     }
-    if (complete_event) deliver_progress(topic.to_string_view(), body.to_string_view());
+    if (complete_event) deliver_event(topic.to_string_view(), body.to_string_view());
   }
 }
 
-void IoLoop::deliver_progress(std::string_view topic, std::string_view body) {
+void IoLoop::deliver_event(std::string_view topic, std::string_view body) {
   auto it = watchers_.find(std::string(topic));
   if (it == watchers_.end() || rpc::nesting_exceeds(body, kMaxEventDepth)) return;
   json event = json::parse(body, nullptr, false);
   if (!event.is_object()) return;
-  auto progress = event.find("progress");
-  if (progress == event.end()) return;
-  // Copies: a callback may set another callback, which would move the ones running.
+  // A copy: a callback may set another callback, which would change the list.
   std::vector<std::shared_ptr<FutureState>> states = it->second;
-  for (const auto& state : states) {
-    std::vector<ProgressCallback> callbacks = state->progress_callbacks;
-    for (const auto& callback : callbacks) {
-      try {
-        callback(*progress);
-      } catch (const std::exception& error) {
-        log_warning(std::string("a progress callback threw: ") + error.what());
-      } catch (...) {
-        log_warning("a progress callback threw");
-      }
-    }
-  }
+  for (const auto& state : states) state->notify(event);
 }
 
-void IoLoop::watch(ProgressWatch&& watch) {
+void IoLoop::watch(EventWatch&& watch) {
   if (closed_ || watch.state->done()) return;
-  watch.state->progress_callbacks.push_back(std::move(watch.callback));
-  start_progress(watch.state);
+  watch.state->event_callbacks.push_back(std::move(watch.callback));
+  start_events(watch.state);
 }
 
-void IoLoop::start_progress(const std::shared_ptr<FutureState>& state) {
-  if (closed_ || state->progress_subscribed || state->progress_callbacks.empty()) return;
+void IoLoop::start_events(const std::shared_ptr<FutureState>& state) {
+  if (closed_ || state->events_subscribed || state->event_callbacks.empty()) return;
   // Without an id yet, the subscription is made when the broker acknowledges it.
   std::optional<std::string> id = state->known_id();
   if (!id) return;
@@ -296,12 +283,12 @@ void IoLoop::start_progress(const std::shared_ptr<FutureState>& state) {
       subscribe(topic);
     } catch (const zmq::error_t& error) {
       watchers_.erase(topic);
-      log_warning("cannot follow progress on " + settings_.event_endpoint + ": " + error.what());
+      log_warning("cannot follow events on " + settings_.event_endpoint + ": " + error.what());
       return;
     }
   }
   states.push_back(state);
-  state->progress_subscribed = true;
+  state->events_subscribed = true;
 }
 
 void IoLoop::subscribe(const std::string& topic) {
@@ -314,10 +301,10 @@ void IoLoop::subscribe(const std::string& topic) {
   sub_->set(zmq::sockopt::subscribe, topic);
 }
 
-void IoLoop::stop_progress(const std::shared_ptr<FutureState>& state) {
-  state->progress_callbacks.clear();
-  if (!state->progress_subscribed) return;
-  state->progress_subscribed = false;
+void IoLoop::stop_events(const std::shared_ptr<FutureState>& state) {
+  state->event_callbacks.clear();
+  if (!state->events_subscribed) return;
+  state->events_subscribed = false;
   std::string topic = "task." + state->known_id().value_or("");
   auto it = watchers_.find(topic);
   if (it == watchers_.end()) return;
@@ -383,8 +370,8 @@ void IoLoop::close(const std::string& message) {
   for (auto& [id, request] : pending) request.done(Outcome::unreachable(message));
   for (auto& [topic, states] : watchers_) {
     for (const auto& state : states) {
-      state->progress_subscribed = false;
-      state->progress_callbacks.clear();
+      state->events_subscribed = false;
+      state->event_callbacks.clear();
     }
   }
   watchers_.clear();

@@ -12,7 +12,7 @@
 //   over a connection that dropped cannot be answered (the broker routes answers
 //   to the connection a request came on): resendable ones (all but direct calls)
 //   go out again on the next connection, the others fail at once.
-// - A SUB on the event endpoint, made the first time a progress callback is set,
+// - A SUB on the event endpoint, made the first time an event callback is set,
 //   subscribed to "task.<id>" for each task with callbacks.
 // Every request in flight has a completion that runs exactly once: on an answer,
 // when its deadline passes, when the broker cannot be reached, or on close().
@@ -50,9 +50,9 @@ class IoLoop {
   IoLoop& operator=(const IoLoop&) = delete;
 
   void dispatch(OutgoingRequest&& request);
-  void watch(ProgressWatch&& watch);
-  void start_progress(const std::shared_ptr<FutureState>& state);
-  void stop_progress(const std::shared_ptr<FutureState>& state);
+  void watch(EventWatch&& watch);
+  void start_events(const std::shared_ptr<FutureState>& state);
+  void stop_events(const std::shared_ptr<FutureState>& state);
 
   // Waits until a socket or `wake_fd` is ready or the next deadline passes, then
   // handles what is ready. True when `wake_fd` is readable.
@@ -86,7 +86,7 @@ class IoLoop {
   void on_connected();
   void on_disconnected(Clock::time_point now);
   void read_events();
-  void deliver_progress(std::string_view topic, std::string_view body);
+  void deliver_event(std::string_view topic, std::string_view body);
 
   void expire_deadlines(Clock::time_point now);
   void fail_unreachable(Clock::time_point now);

@@ -1,5 +1,6 @@
 #include "zerotask/task_future.hpp"
 
+#include <memory>
 #include <utility>
 
 #include "connection.hpp"
@@ -45,7 +46,23 @@ void TaskFuture::cancel() const {
 }
 
 void TaskFuture::on_progress(std::function<void(const json& progress)> callback) const {
-  state_->connection()->watch_progress(state_, std::move(callback));
+  state_->connection()->watch_events(state_, [callback = std::move(callback)](const json& event) {
+    if (auto progress = event.find("progress"); progress != event.end()) callback(*progress);
+  });
+}
+
+void TaskFuture::on_partial(std::function<void(const json& partial, std::size_t index)> callback) const {
+  // Shared: the I/O thread runs copies of the callbacks.
+  auto next_index = std::make_shared<std::size_t>(0);
+  state_->connection()->watch_events(state_, [callback = std::move(callback), next_index](const json& event) {
+    auto partial = event.find("partial");
+    auto index = event.find("index");
+    if (partial == event.end() || index == event.end() || !index->is_number_unsigned()) return;
+    auto position = index->get<std::size_t>();
+    if (position < *next_index) return;
+    *next_index = position + 1;
+    callback(*partial, position);
+  });
 }
 
 std::shared_future<json> TaskFuture::as_std_future() const {

@@ -94,6 +94,56 @@ TEST_CASE("call and submit send max_retries, timeout_ms and the caller's idempot
   CHECK_FALSE(params.contains("timeout_ms"));
 }
 
+TEST_CASE("submit sends queue, priority, schedule, dependencies, uniqueness and result_ttl_ms when set" *
+          doctest::timeout(30)) {
+  FakeBroker broker;
+  zerotask::Client client(broker.endpoint(), quick_options());
+
+  zerotask::SubmitOptions options;
+  options.queue = "images";
+  options.priority = 7;
+  options.eta = std::chrono::system_clock::time_point(1795437582123ms);
+  options.depends_on = {"0000d1f5c2a40001", "0000d1f5c2a40002"};
+  options.on_dependency_failure = zerotask::DependencyFailure::Run;
+  options.pass_results = zerotask::PassResults::List;
+  options.unique = true;
+  options.result_ttl = 60000ms;
+  client.submit_params("resize", json::array({1}), options).id();
+  json params = broker.last_params("task.submit");
+  CHECK(params["queue"] == "images");
+  CHECK(params["priority"] == 7);
+  CHECK(params["eta"] == 1795437582123);
+  CHECK_FALSE(params.contains("countdown_ms"));
+  CHECK(params["depends_on"] == json::array({"0000d1f5c2a40001", "0000d1f5c2a40002"}));
+  CHECK(params["on_dependency_failure"] == "run");
+  CHECK(params["pass_results"] == "list");
+  CHECK(params["unique"] == true);
+  CHECK(params["result_ttl_ms"] == 60000);
+
+  zerotask::SubmitOptions later;
+  later.countdown = 1500ms;
+  later.pass_results = zerotask::PassResults::Prepend;
+  client.submit_params("resize", json::array({2}), later).id();
+  params = broker.last_params("task.submit");
+  CHECK(params["countdown_ms"] == 1500);
+  CHECK(params["pass_results"] == "prepend");
+  CHECK_FALSE(params.contains("eta"));
+}
+
+TEST_CASE("options left unset are not sent" * doctest::timeout(30)) {
+  FakeBroker broker;
+  zerotask::Client client(broker.endpoint(), quick_options());
+
+  client.submit("resize", 1).id();
+  json params = broker.last_params("task.submit");
+  for (const char* field : {"queue", "priority", "countdown_ms", "eta", "depends_on", "on_dependency_failure",
+                            "pass_results", "unique", "result_ttl_ms", "require_node", "max_retries", "timeout_ms"}) {
+    CAPTURE(field);
+    CHECK_FALSE(params.contains(field));
+  }
+  CHECK(params["params"] == json::array({1}));
+}
+
 TEST_CASE("every submission carries an idempotency key of its own" * doctest::timeout(30)) {
   FakeBroker broker;
   broker.serve("add", add);
@@ -116,9 +166,8 @@ TEST_CASE("every submission carries an idempotency key of its own" * doctest::ti
   key_sent();
   CHECK(keys.size() == 4);
 
-  // The fake broker knows no task.submit_many; what matters is what was sent.
-  json tasks = json::array({{{"function", "add"}}, {{"function", "add"}}});
-  CHECK_THROWS_AS(client.request("task.submit_many", {{"tasks", tasks}}), zerotask::ProtocolError);
+  json tasks = json::array({{{"function", "later"}}, {{"function", "later"}}});
+  CHECK(client.request("task.submit_many", {{"tasks", tasks}})["ids"].size() == 2);
   json entries = broker.last_params("task.submit_many")["tasks"];
   REQUIRE(entries.size() == 2);
   CHECK(entries[0]["idempotency_key"].is_string());

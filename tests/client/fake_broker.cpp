@@ -134,11 +134,30 @@ class FakeBroker::Loop {
     release(task);
   }
 
+  void cancel(const std::string& id, const rpc::Error& error) {
+    Task& task = tasks_.at(id);
+    task.object["state"] = "CANCELLED";
+    task.object["error"] = error.to_json();
+    release(task);
+  }
+
+  // Kept in the task object too, as a broker does.
   void publish_progress(const std::string& id, json progress) {
-    json event = {{"id", id}, {"state", "RUNNING"}, {"attempt", 1}, {"progress", std::move(progress)}};
-    std::string topic = "task." + id;
-    pub_.send(zmq::buffer(topic), zmq::send_flags::sndmore);
-    pub_.send(zmq::buffer(rpc::to_text(event)), zmq::send_flags::none);
+    if (auto task = tasks_.find(id); task != tasks_.end()) task->second.object["progress"] = progress;
+    publish(id, {{"id", id}, {"state", "RUNNING"}, {"attempt", 1}, {"progress", std::move(progress)}});
+  }
+
+  void stream_partial(const std::string& id, json partial) {
+    std::size_t index = keep_partial(id, partial);
+    publish(id, {{"id", id}, {"state", "RUNNING"}, {"attempt", 1}, {"partial", std::move(partial)}, {"index", index}});
+  }
+
+  // Its index.
+  std::size_t keep_partial(const std::string& id, json partial) {
+    json& partials = tasks_.at(id).object["partials"];
+    if (!partials.is_array()) partials = json::array();
+    partials.push_back(std::move(partial));
+    return partials.size() - 1;
   }
 
   int requests(const std::string& method) { return counts_[method]; }
@@ -234,6 +253,7 @@ class FakeBroker::Loop {
         return submit(envelope, id, {{"function", request.method}, {"params", request.params}, {"wait", true}});
       }
       if (request.method == "task.submit") return submit(envelope, id, request.params);
+      if (request.method == "task.submit_many") return submit_many(envelope, id, request.params);
       if (request.method == "task.wait") return wait(envelope, id, request.params);
       if (request.method == "task.get") return reply(envelope, rpc::encode_result(id, find(request.params).object));
       if (request.method == "task.cancel") return cancel(envelope, id, request.params);
@@ -258,19 +278,38 @@ class FakeBroker::Loop {
 
   void submit(const Envelope& envelope, const json& request_id, const json& params) {
     const json& object = params::object(params);
-    std::string function = params::required_string(object, "function");
     std::optional<std::string> key = params::optional_string(object, "idempotency_key");
-    const bool waits = params::boolean(object, "wait", false);
-    if (auto first = key ? keys_.find(*key) : keys_.end(); first != keys_.end()) {
-      Task& task = tasks_.at(first->second);
-      if (!waits) {
-        json answer = {{"id", first->second}, {"state", task.object["state"]}, {"duplicate", true}};
-        return reply(envelope, rpc::encode_result(request_id, answer));
-      }
+    const bool duplicate = key && keys_.contains(*key);
+    std::string id = make_task(object);
+    Task& task = tasks_.at(id);
+    if (params::boolean(object, "wait", false)) {
       task.waiters.push_back(Waiter{envelope, request_id, true});
       if (is_final(task)) release(task);
       return;
     }
+    json answer = {{"id", id}, {"state", duplicate ? task.object["state"] : json("QUEUED")}};
+    if (duplicate) answer["duplicate"] = true;
+    reply(envelope, rpc::encode_result(request_id, answer));
+  }
+
+  // Makes every entry's task, as task.submit would, without running dependencies.
+  void submit_many(const Envelope& envelope, const json& request_id, const json& params) {
+    const json& object = params::object(params);
+    auto tasks = object.find("tasks");
+    if (tasks == object.end() || !tasks->is_array() || tasks->empty()) {
+      throw RpcError(rpc::kInvalidParams, "tasks must be a non-empty array");
+    }
+    json ids = json::array();
+    for (const json& entry : *tasks) ids.push_back(make_task(params::object(entry)));
+    reply(envelope, rpc::encode_result(request_id, {{"ids", ids}}));
+  }
+
+  // The id of the task a submission names: the one its idempotency key already
+  // names, else a new one, run at once when its function is served.
+  std::string make_task(const json& object) {
+    std::string function = params::required_string(object, "function");
+    std::optional<std::string> key = params::optional_string(object, "idempotency_key");
+    if (auto first = key ? keys_.find(*key) : keys_.end(); first != keys_.end()) return first->second;
     if (params::boolean(object, "require_node", false) && !is_served(function)) {
       throw RpcError(rpc::kNoNode, "no node serves '" + function + "'");
     }
@@ -282,7 +321,9 @@ class FakeBroker::Loop {
                    {"params", object.value("params", json::array())},
                    {"state", "QUEUED"},
                    {"attempt", 0}};
-    for (const char* field : {"max_retries", "timeout_ms", "idempotency_key"}) {
+    for (const char* field :
+         {"max_retries", "timeout_ms", "idempotency_key", "queue", "priority", "countdown_ms", "eta", "depends_on",
+          "on_dependency_failure", "pass_results", "unique", "result_ttl_ms"}) {
       if (object.contains(field)) task.object[field] = object[field];
     }
     if (key) keys_[*key] = id;
@@ -299,12 +340,7 @@ class FakeBroker::Loop {
       task.object["attempt"] = 1;
       task.object["state"] = "RUNNING";
     }
-    if (waits) {
-      task.waiters.push_back(Waiter{envelope, request_id, true});
-      if (is_final(task)) release(task);
-      return;
-    }
-    reply(envelope, rpc::encode_result(request_id, {{"id", id}, {"state", "QUEUED"}}));
+    return id;
   }
 
   void wait(const Envelope& envelope, const json& request_id, const json& params) {
@@ -314,8 +350,13 @@ class FakeBroker::Loop {
     task.waiters.push_back(Waiter{envelope, request_id, false, Clock::now() + std::min(timeout, wait_cap)});
   }
 
+  // A running task's cancel is only requested: its node would end it later.
   void cancel(const Envelope& envelope, const json& request_id, const json& params) {
     Task& task = find(params);
+    if (task.object["state"] == "RUNNING") {
+      task.object["cancel_requested"] = true;
+      return reply(envelope, rpc::encode_result(request_id, task.object));
+    }
     if (task.object["state"] != "QUEUED")
       throw RpcError(rpc::kNotCancellable, "task is " + task.object["state"].get<std::string>());
     task.object["state"] = "CANCELLED";
@@ -337,6 +378,12 @@ class FakeBroker::Loop {
   static bool is_final(const Task& task) {
     auto state = parse_task_state(task.object["state"].get<std::string>());
     return state && zerotask::is_final(*state);
+  }
+
+  void publish(const std::string& id, const json& event) {
+    std::string topic = "task." + id;
+    pub_.send(zmq::buffer(topic), zmq::send_flags::sndmore);
+    pub_.send(zmq::buffer(rpc::to_text(event)), zmq::send_flags::none);
   }
 
   // Answers everyone waiting for a task that is now final.
@@ -455,8 +502,20 @@ void FakeBroker::fail(const std::string& id, rpc::Error error) {
   loop_->sync([&] { loop_->fail(id, error); });
 }
 
+void FakeBroker::cancel(const std::string& id, rpc::Error error) {
+  loop_->sync([&] { loop_->cancel(id, error); });
+}
+
 void FakeBroker::publish_progress(const std::string& id, json progress) {
   loop_->sync([&] { loop_->publish_progress(id, progress); });
+}
+
+void FakeBroker::stream_partial(const std::string& id, json partial) {
+  loop_->sync([&] { loop_->stream_partial(id, partial); });
+}
+
+void FakeBroker::keep_partial(const std::string& id, json partial) {
+  loop_->sync([&] { loop_->keep_partial(id, partial); });
 }
 
 int FakeBroker::requests(const std::string& method) {

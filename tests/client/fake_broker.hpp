@@ -5,6 +5,9 @@
 // served by one thread that owns both. Functions given to serve() run at once when
 // submitted; tasks of functions given to hold() stay RUNNING until the test calls
 // finish() or fail(); tasks of any other function stay QUEUED (no node serves it).
+// task.submit_many makes each entry's task the same way: dependencies are kept in
+// the task object as sent, never waited for. Cancelling a RUNNING task only marks
+// it cancel_requested.
 // A request whose method has no dot is a direct call of that function. It honours
 // idempotency keys and keeps its tasks across stop() and start(), as a broker with
 // a durable store would.
@@ -65,7 +68,13 @@ class FakeBroker {
   // `result_of(params)`.
   void finish_all(const std::string& function, const Function& result_of);
   void fail(const std::string& id, rpc::Error error);
+  // Ends the task CANCELLED with `error`, as a broker does when a dependency failed.
+  void cancel(const std::string& id, rpc::Error error);
   void publish_progress(const std::string& id, json progress);
+  // Adds a partial result to the task's "partials" and publishes it with its index;
+  // keep_partial() only adds it, as when its event is lost.
+  void stream_partial(const std::string& id, json partial);
+  void keep_partial(const std::string& id, json partial);
   // How many requests of `method` arrived, and the params of the last one.
   int requests(const std::string& method);
   json last_params(const std::string& method);

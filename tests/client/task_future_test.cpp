@@ -4,10 +4,13 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstddef>
+#include <functional>
 #include <future>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "client_test_helpers.hpp"
@@ -84,19 +87,32 @@ TEST_CASE("cancel() cancels a queued task and result() throws Cancelled" * docte
   CHECK(future.status() == TaskState::Cancelled);
 }
 
-TEST_CASE("cancel() of a running task throws ProtocolError not_cancellable" * doctest::timeout(30)) {
+TEST_CASE("cancel() of a running task asks the broker to stop it and the future waits for the outcome" *
+          doctest::timeout(30)) {
   FakeBroker broker;
   broker.hold("slow");
   zerotask::Client client(broker.endpoint(), quick_options());
 
   zerotask::TaskFuture future = client.submit("slow");
+  future.cancel();
+  CHECK(broker.requests("task.cancel") == 1);
+  CHECK(broker.task(future.id())["cancel_requested"] == true);
+  CHECK_FALSE(future.wait(50ms));
+}
+
+TEST_CASE("cancel() of a finished task throws ProtocolError not_cancellable" * doctest::timeout(30)) {
+  FakeBroker broker;
+  broker.serve("add", add);
+  zerotask::Client client(broker.endpoint(), quick_options());
+
+  zerotask::TaskFuture future = client.submit("add", 1, 2);
+  REQUIRE(future.wait(5s));
   try {
     future.cancel();
     FAIL("cancel did not throw");
   } catch (const zerotask::ProtocolError& error) {
     CHECK(error.code() == zerotask::rpc::kNotCancellable);
   }
-  CHECK_FALSE(future.wait(0ms));
 }
 
 TEST_CASE("a refused submission makes id() and result() throw ProtocolError" * doctest::timeout(30)) {
@@ -198,6 +214,119 @@ TEST_CASE("on_progress callbacks receive the progress published for the task" * 
   REQUIRE(future.wait(5s));
   std::lock_guard lock(mutex);
   for (const json& progress : seen) CHECK(progress["total"] == 10);
+}
+
+namespace {
+
+// The partial results an on_partial() callback saw, as (index, partial) pairs.
+class SeenPartials {
+ public:
+  std::function<void(const json&, std::size_t)> callback() {
+    return [this](const json& partial, std::size_t index) {
+      std::lock_guard lock(mutex_);
+      seen_.emplace_back(index, partial);
+    };
+  }
+  std::vector<std::pair<std::size_t, json>> seen() {
+    std::lock_guard lock(mutex_);
+    return seen_;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<std::pair<std::size_t, json>> seen_;
+};
+
+}  // namespace
+
+TEST_CASE("on_partial callbacks receive each partial result with its index, in order" * doctest::timeout(30)) {
+  FakeBroker broker;
+  broker.hold("stream");
+  zerotask::Client client(broker.endpoint(), quick_options());
+
+  zerotask::TaskFuture future = client.submit("stream");
+  SeenPartials partials;
+  future.on_partial(partials.callback());
+  // The subscription takes effect asynchronously; stream until it has.
+  int sent = 0;
+  REQUIRE(wait_until(
+      [&] {
+        broker.stream_partial(future.id(), {{"row", sent++}});
+        return !partials.seen().empty();
+      },
+      10s));
+  std::size_t first = partials.seen().front().first;
+  broker.stream_partial(future.id(), {{"row", sent++}});
+  broker.stream_partial(future.id(), {{"row", sent++}});
+  REQUIRE(wait_until([&] { return partials.seen().back().first == static_cast<std::size_t>(sent - 1); }, 5s));
+  auto seen = partials.seen();
+  for (std::size_t k = 0; k < seen.size(); ++k) {
+    CHECK(seen[k].first == first + k);
+    CHECK(seen[k].second == json{{"row", first + k}});
+  }
+  broker.finish(future.id(), "done");
+  REQUIRE(future.wait(5s));
+  CHECK(partials.seen().size() == seen.size());
+}
+
+TEST_CASE("partial results whose events were missed reach on_partial from the final task before the future completes" *
+          doctest::timeout(30)) {
+  FakeBroker broker;
+  broker.hold("stream");
+  zerotask::Client client(broker.endpoint(), quick_options());
+
+  zerotask::TaskFuture future = client.submit("stream");
+  SeenPartials partials;
+  future.on_partial(partials.callback());
+  REQUIRE(wait_until(
+      [&] {
+        broker.stream_partial(future.id(), "live");
+        return !partials.seen().empty();
+      },
+      10s));
+  // Events still on their way arrive, in order, before the ones left out.
+  std::size_t streamed = broker.task(future.id())["partials"].size();
+  REQUIRE(wait_until([&] { return partials.seen().back().first == streamed - 1; }, 5s));
+  std::size_t live = partials.seen().size();
+  broker.keep_partial(future.id(), "missed 1");
+  broker.keep_partial(future.id(), "missed 2");
+  broker.finish(future.id(), "done");
+  REQUIRE(future.wait(5s));
+  auto seen = partials.seen();
+  REQUIRE(seen.size() == live + 2);
+  CHECK(seen[live].first == streamed);
+  CHECK(seen[live].second == "missed 1");
+  CHECK(seen[live + 1].first == streamed + 1);
+  CHECK(seen[live + 1].second == "missed 2");
+}
+
+TEST_CASE("on_progress sees only progress and on_partial only partial results" * doctest::timeout(30)) {
+  FakeBroker broker;
+  broker.hold("stream");
+  zerotask::Client client(broker.endpoint(), quick_options());
+
+  zerotask::TaskFuture future = client.submit("stream");
+  std::mutex mutex;
+  std::vector<json> progress_seen;
+  future.on_progress([&](const json& progress) {
+    std::lock_guard lock(mutex);
+    progress_seen.push_back(progress);
+  });
+  SeenPartials partials;
+  future.on_partial(partials.callback());
+  REQUIRE(wait_until(
+      [&] {
+        broker.publish_progress(future.id(), {{"done", 1}, {"total", 2}});
+        broker.stream_partial(future.id(), "part");
+        std::lock_guard lock(mutex);
+        return !progress_seen.empty() && !partials.seen().empty();
+      },
+      10s));
+  broker.finish(future.id(), nullptr);
+  REQUIRE(future.wait(5s));
+  std::lock_guard lock(mutex);
+  for (const json& progress : progress_seen) CHECK(progress == json{{"done", 1}, {"total", 2}});
+  for (const auto& [index, partial] : partials.seen()) CHECK(partial == "part");
 }
 
 TEST_CASE("as_std_future gives a shared_future holding the result or the exception" * doctest::timeout(30)) {

@@ -25,6 +25,20 @@ TEST_CASE("progress with current and total prints as a fraction" * doctest::time
   CHECK(zerotask::zt::format_progress({{"step", "copy"}}) == "{\"step\":\"copy\"}");
 }
 
+TEST_CASE("progress with done and total shows a bar, the count and the message" * doctest::timeout(30)) {
+  CHECK(zerotask::zt::format_progress({{"done", 45}, {"total", 100}, {"message", "copying"}}) ==
+        "[#########...........] 45/100 copying");
+  CHECK(zerotask::zt::format_progress({{"done", 0}, {"total", 3}}) == "[....................] 0/3");
+  CHECK(zerotask::zt::format_progress({{"done", 5}, {"total", 4}}) == "[####################] 5/4");
+  CHECK(zerotask::zt::format_progress({{"done", 1}, {"total", 0}}) == "[....................] 1/0");
+  CHECK(zerotask::zt::format_progress({{"done", 1}, {"total", "many"}}) == "{\"done\":1,\"total\":\"many\"}");
+}
+
+TEST_CASE("a partial result line shows its index, strings as text and other values as JSON" * doctest::timeout(30)) {
+  CHECK(zerotask::zt::partial_line(0, "row one") == "partial 0: row one");
+  CHECK(zerotask::zt::partial_line(12, {{"rows", {1, 2}}}) == "partial 12: {\"rows\":[1,2]}");
+}
+
 TEST_CASE("a task line shows the state with progress, node or error" * doctest::timeout(30)) {
   CHECK(zerotask::zt::task_line({{"state", "QUEUED"}}) == "QUEUED");
   CHECK(zerotask::zt::task_line({{"state", "RUNNING"}, {"node", "n1"}}) == "RUNNING on n1");
@@ -34,6 +48,11 @@ TEST_CASE("a task line shows the state with progress, node or error" * doctest::
             {{"state", "FAILED"}, {"error", {{"code", -32000}, {"message", "boom"}, {"data", {{"type", "E"}}}}}}) ==
         "FAILED: boom (E)");
   CHECK(zerotask::zt::task_line(json::object()) == "-");
+  CHECK(zerotask::zt::task_line({{"state", "RUNNING"}, {"node", "n1"}, {"cancel_requested", true}}) ==
+        "RUNNING on n1 (cancel requested)");
+  CHECK(zerotask::zt::task_line({{"state", "PENDING"}, {"waiting_for", 2}}) == "PENDING (waiting for 2 dependencies)");
+  CHECK(zerotask::zt::task_line({{"state", "PENDING"}, {"waiting_for", 1}}) == "PENDING (waiting for 1 dependency)");
+  CHECK(zerotask::zt::task_line({{"state", "PENDING"}, {"run_at", 1795437582123}}) == "PENDING");
   CHECK(zerotask::zt::format_status({{"state", "SUCCEEDED"}, {"result", 11}}) == "SUCCEEDED\n11\n");
 }
 
@@ -63,6 +82,10 @@ TEST_CASE("errors are described for people" * doctest::timeout(30)) {
         "task 0000d1f5c2a40001 failed: boom (std::runtime_error)");
   CHECK(zerotask::zt::describe_error(zerotask::Cancelled(-32002, "cancelled", {{"task", "0000d1f5c2a40001"}})) ==
         "task 0000d1f5c2a40001 was cancelled");
+  CHECK(zerotask::zt::describe_error(zerotask::Cancelled(
+            -32002, "cancelled",
+            {{"task", "0000d1f5c2a40002"}, {"dependency", "0000d1f5c2a40001"}, {"dependency_state", "FAILED"}})) ==
+        "task 0000d1f5c2a40002 was cancelled: its dependency 0000d1f5c2a40001 ended FAILED");
   CHECK(zerotask::zt::describe_error(zerotask::ProtocolError(-32006, "no node serves 'x'")) ==
         "no node serves 'x' (no_node)");
   CHECK(zerotask::zt::describe_error(zerotask::ProtocolError(-32004, "no task 00000000000000ff")) ==

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
+#include <utility>
 
 #include "zerotask/endpoint.hpp"
 #include "zerotask/task_id.hpp"
@@ -11,6 +13,8 @@ namespace zerotask::zt {
 namespace {
 
 constexpr std::size_t kMaxDepth = 64;
+// The latest --eta-ms a system_clock time point holds (in the year 2255).
+constexpr std::int64_t kLatestEtaMs = 9'000'000'000'000;
 
 // Parses without recursing past kMaxDepth; a discarded value when `text` is not JSON.
 json parse_json(std::string_view text, std::string_view what) {
@@ -18,6 +22,66 @@ json parse_json(std::string_view text, std::string_view what) {
     throw UsageError(std::string(what) + " nests deeper than " + std::to_string(kMaxDepth) + " levels");
   }
   return json::parse(text, nullptr, false);
+}
+
+// The ids of the --after options, each one id or several separated by commas.
+std::vector<std::string> task_ids(const std::vector<std::string>& after) {
+  std::vector<std::string> ids;
+  for (const std::string& given : after) {
+    for (std::size_t start = 0; start <= given.size();) {
+      std::size_t comma = std::min(given.find(',', start), given.size());
+      std::string id = given.substr(start, comma - start);
+      require_task_id(id);
+      ids.push_back(std::move(id));
+      start = comma + 1;
+    }
+  }
+  return ids;
+}
+
+DependencyFailure dependency_failure(const std::string& name) {
+  if (name.empty() || name == "cancel") return DependencyFailure::Cancel;
+  if (name == "run") return DependencyFailure::Run;
+  throw UsageError("--on-dependency-failure is cancel or run, not '" + name + "'");
+}
+
+PassResults pass_results(const std::string& name) {
+  if (name.empty() || name == "none") return PassResults::None;
+  if (name == "prepend") return PassResults::Prepend;
+  if (name == "list") return PassResults::List;
+  throw UsageError("--pass-results is none, prepend or list, not '" + name + "'");
+}
+
+// The words of a workflow step: separated by spaces outside JSON strings and brackets.
+std::vector<std::string> step_words(std::string_view text) {
+  std::vector<std::string> words;
+  std::string word;
+  bool in_string = false;
+  bool escaped = false;
+  int depth = 0;
+  for (char c : text) {
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      ++depth;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    } else if (depth == 0 && std::isspace(static_cast<unsigned char>(c))) {
+      if (!word.empty()) words.push_back(std::exchange(word, std::string()));
+      continue;
+    }
+    word += c;
+  }
+  if (!word.empty()) words.push_back(std::move(word));
+  return words;
 }
 
 }  // namespace
@@ -39,6 +103,41 @@ json call_params(const std::vector<std::string>& args, const std::string& params
   if (params.is_discarded()) throw UsageError("--params is not valid JSON: " + params_json);
   if (!params.is_array() && !params.is_object()) throw UsageError("--params must be a JSON array or object");
   return params;
+}
+
+SubmitOptions submit_options(const TaskArguments& task) {
+  using std::chrono::milliseconds;
+  SubmitOptions options;
+  options.require_node = task.require_node;
+  options.max_retries = task.max_retries;
+  if (task.task_timeout_ms) options.task_timeout = milliseconds(*task.task_timeout_ms);
+  options.idempotency_key = task.idempotency_key;
+  options.queue = task.queue;
+  options.priority = task.priority;
+  if (task.countdown_ms) options.countdown = milliseconds(*task.countdown_ms);
+  if (task.eta_ms) {
+    if (*task.eta_ms < 0 || *task.eta_ms > kLatestEtaMs) {
+      throw UsageError("--eta-ms is milliseconds since the Unix epoch, 0 to " + std::to_string(kLatestEtaMs));
+    }
+    options.eta = std::chrono::system_clock::time_point(milliseconds(*task.eta_ms));
+  }
+  options.depends_on = task_ids(task.after);
+  options.on_dependency_failure = dependency_failure(task.on_dependency_failure);
+  options.pass_results = pass_results(task.pass_results);
+  options.unique = task.unique;
+  if (task.result_ttl_ms) options.result_ttl = milliseconds(*task.result_ttl_ms);
+  return options;
+}
+
+TaskSpec workflow_step(std::string_view text) {
+  std::vector<std::string> words = step_words(text);
+  if (words.empty()) {
+    throw UsageError("a workflow step is a function name and its arguments, not '" + std::string(text) + "'");
+  }
+  TaskSpec step;
+  step.function = words.front();
+  for (std::size_t k = 1; k < words.size(); ++k) step.params.push_back(argument_value(words[k]));
+  return step;
 }
 
 std::string event_endpoint(const std::string& broker, const std::string& events) {

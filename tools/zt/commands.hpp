@@ -7,9 +7,10 @@
 #include <cstdint>
 #include <functional>
 #include <ostream>
-#include <optional>
 #include <string>
 #include <vector>
+
+#include "arguments.hpp"
 
 namespace zerotask::zt {
 
@@ -20,15 +21,11 @@ struct GlobalOptions {
   std::int64_t timeout_ms = 0;  // 0: none given (a call then uses the client's default deadline)
 };
 
-// `zt call` and `zt submit`.
-struct TaskArguments {
-  std::string function;
-  std::vector<std::string> args;
-  std::string params;  // --params; empty when not given
-  bool require_node = false;
-  std::optional<int> max_retries;
-  std::optional<long> task_timeout_ms;
-  std::string idempotency_key;  // --key; empty: one the client makes
+// `zt chain`, `zt group` and `zt chord`.
+struct WorkflowArguments {
+  std::vector<std::string> steps;  // each "function arg arg..."
+  std::string then;                // the chord's body
+  bool no_wait = false;            // print the ids instead of waiting for the result
 };
 
 // `zt list`.
@@ -41,13 +38,20 @@ struct ListArguments {
 
 int run_call(const GlobalOptions& global, const TaskArguments& task, std::ostream& out);
 int run_submit(const GlobalOptions& global, const TaskArguments& task, std::ostream& out);
+// Workflows: one task.submit_many each. They print the result of the chain's last
+// step, the array of the group's results, the result of the chord's body; with
+// --no-wait the id of that last step or body, or the ids of the group's tasks.
+int run_chain(const GlobalOptions& global, const WorkflowArguments& workflow, std::ostream& out);
+int run_group(const GlobalOptions& global, const WorkflowArguments& workflow, std::ostream& out);
+int run_chord(const GlobalOptions& global, const WorkflowArguments& workflow, std::ostream& out);
 int run_status(const GlobalOptions& global, const std::string& id, std::ostream& out);
 int run_wait(const GlobalOptions& global, const std::string& id, std::ostream& out);
 // Subscribes to the task's events first, then reads its state; prints each change
-// until the task is final, reading the state again every second in case events
-// were missed.
+// (a progress bar for {"done", "total"} progress) and each partial result until the
+// task is final, reading the state again every second in case events were missed.
 int run_watch(const GlobalOptions& global, const std::string& id, std::ostream& out);
-// cancel and retry: one task.* request that changes a task; prints the task.
+// cancel and retry: one task.* request that changes a task; prints the task (a
+// RUNNING one whose cancel was requested says so).
 int run_task_change(const GlobalOptions& global, const char* method, const std::string& id, std::ostream& out);
 int run_stats(const GlobalOptions& global, std::ostream& out);
 int run_nodes(const GlobalOptions& global, std::ostream& out);

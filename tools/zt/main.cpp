@@ -1,5 +1,6 @@
 // zt: the zerotask command line. Parses the command line with CLI11 and hands the
 // subcommand to commands.cpp; exit codes are listed in exit_codes.hpp and in -h.
+#include <cstdint>
 #include <functional>
 #include <iostream>
 #include <map>
@@ -14,6 +15,9 @@
 namespace {
 
 using namespace zerotask::zt;
+
+// The longest countdown and result TTL the broker takes: a year.
+constexpr std::int64_t kYearMs = 31'536'000'000;
 
 // The options every subcommand takes, before or after its name.
 void add_global_options(CLI::App& app, GlobalOptions& global) {
@@ -44,6 +48,33 @@ void add_task_arguments(CLI::App& command, TaskArguments& task) {
       ->check(CLI::Range(1L, 86400000L));
   command.add_option("--key", task.idempotency_key,
                      "Idempotency key: a second submission with the same key follows the first task");
+  command.add_option("--queue", task.queue, "Named queue: only nodes serving it get the task (default: \"default\")");
+  command.add_option("--priority", task.priority, "0 to 9: higher runs first within its queue (default 0)")
+      ->check(CLI::Range(0, 9));
+  CLI::Option* countdown =
+      command.add_option("--countdown-ms", task.countdown_ms, "Queue the task only after this many milliseconds")
+          ->check(CLI::Range(std::int64_t{0}, kYearMs));
+  command.add_option("--eta-ms", task.eta_ms, "Queue the task only at this time, in ms since the Unix epoch")
+      ->excludes(countdown);
+  command
+      .add_option("--after", task.after,
+                  "Run only after this task SUCCEEDED (repeat the option, or separate ids with commas)")
+      ->allow_extra_args(false);
+  command.add_option("--on-dependency-failure", task.on_dependency_failure,
+                     "When a dependency fails or is cancelled: cancel (default) or run anyway");
+  command.add_option("--pass-results", task.pass_results,
+                     "Pass the dependencies' results: none (default), prepend (one leading param each) or list "
+                     "(one leading param, their array)");
+  command.add_flag("--unique", task.unique,
+                   "Make nothing while a task of the same function, params and queue submitted with --unique waits or "
+                   "runs");
+  command.add_option("--result-ttl-ms", task.result_ttl_ms, "Keep the finished task this long")
+      ->check(CLI::Range(std::int64_t{0}, kYearMs));
+}
+
+void add_workflow_arguments(CLI::App& command, WorkflowArguments& workflow, const std::string& steps_help) {
+  command.add_option("steps", workflow.steps, steps_help)->required();
+  command.add_flag("--no-wait", workflow.no_wait, "Print the task ids instead of waiting for the result");
 }
 
 }  // namespace
@@ -51,6 +82,7 @@ void add_task_arguments(CLI::App& command, TaskArguments& task) {
 int main(int argc, char** argv) {
   GlobalOptions global;
   TaskArguments task;
+  WorkflowArguments workflow;
   ListArguments list;
   std::string id;
 
@@ -63,10 +95,24 @@ int main(int argc, char** argv) {
   add_task_arguments(*call, task);
   CLI::App* submit = add_command(app, global, "submit", "Queue a function call and print the task id");
   add_task_arguments(*submit, task);
+  const std::string step_help =
+      "One quoted string per task: a function name, then its arguments as zt call takes them ('add 1 2')";
+  CLI::App* chain = add_command(app, global, "chain",
+                                "Run tasks one after the other, each given the previous result "
+                                "as its first argument; print the last result");
+  add_workflow_arguments(*chain, workflow, step_help);
+  CLI::App* group = add_command(app, global, "group", "Run tasks side by side; print the array of their results");
+  add_workflow_arguments(*group, workflow, step_help);
+  CLI::App* chord = add_command(app, global, "chord",
+                                "Run tasks side by side, then --then with the array of their results as its first "
+                                "argument; print its result");
+  add_workflow_arguments(*chord, workflow, step_help);
+  chord->add_option("--then", workflow.then, "The task run after the others, as one quoted string ('sum')")->required();
   CLI::App* status = add_command(app, global, "status", "Print a task's state (and progress or result)");
   CLI::App* wait = add_command(app, global, "wait", "Wait until a task is final and print its result");
-  CLI::App* watch = add_command(app, global, "watch", "Print a task's state changes and progress live until it ends");
-  CLI::App* cancel = add_command(app, global, "cancel", "Cancel a task that has not started");
+  CLI::App* watch = add_command(app, global, "watch",
+                                "Print a task's state changes, progress and partial results live until it ends");
+  CLI::App* cancel = add_command(app, global, "cancel", "Cancel a task (a running one: ask its node to stop it)");
   CLI::App* retry = add_command(app, global, "retry", "Queue a FAILED task (a dead letter) again");
   for (CLI::App* command : {status, wait, watch, cancel, retry}) command->add_option("id", id, "Task id")->required();
   CLI::App* stats = add_command(app, global, "stats", "Print the broker's counters");
@@ -90,6 +136,9 @@ int main(int argc, char** argv) {
   const std::map<CLI::App*, std::function<int()>> runners{
       {call, [&] { return run_call(global, task, std::cout); }},
       {submit, [&] { return run_submit(global, task, std::cout); }},
+      {chain, [&] { return run_chain(global, workflow, std::cout); }},
+      {group, [&] { return run_group(global, workflow, std::cout); }},
+      {chord, [&] { return run_chord(global, workflow, std::cout); }},
       {status, [&] { return run_status(global, id, std::cout); }},
       {wait, [&] { return run_wait(global, id, std::cout); }},
       {watch, [&] { return run_watch(global, id, std::cout); }},

@@ -1,6 +1,7 @@
 #include "output.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <sstream>
 #include <vector>
@@ -11,6 +12,7 @@ namespace zerotask::zt {
 namespace {
 
 const json kNull;
+constexpr std::size_t kProgressBarWidth = 20;
 
 const json& member(const json& value, const char* key) {
   if (!value.is_object()) return kNull;
@@ -69,6 +71,13 @@ std::string format_duration(const json& ms) {
   return text;
 }
 
+// "[#########...........]": `done` of `total` in kProgressBarWidth marks.
+std::string progress_bar(double done, double total) {
+  const double width = kProgressBarWidth;
+  auto filled = static_cast<std::size_t>(total > 0 ? std::clamp(done * width / total, 0.0, width) : 0.0);
+  return "[" + std::string(filled, '#') + std::string(kProgressBarWidth - filled, '.') + "]";
+}
+
 }  // namespace
 
 std::string format_value(const json& value) {
@@ -78,8 +87,17 @@ std::string format_value(const json& value) {
 }
 
 std::string format_progress(const json& progress) {
-  const json& current = member(progress, "current");
+  const json& done = member(progress, "done");
   const json& total = member(progress, "total");
+  if (done.is_number() && total.is_number()) {
+    std::string line =
+        progress_bar(done.get<double>(), total.get<double>()) + " " + rpc::to_text(done) + "/" + rpc::to_text(total);
+    if (const json& message = member(progress, "message"); message.is_string() && !message.empty()) {
+      line += " " + message.get<std::string>();
+    }
+    return line;
+  }
+  const json& current = member(progress, "current");
   if (current.is_number() && total.is_number()) return rpc::to_text(current) + "/" + rpc::to_text(total);
   if (progress.is_string()) return progress.get<std::string>();
   return rpc::to_text(progress);
@@ -88,12 +106,18 @@ std::string format_progress(const json& progress) {
 std::string task_line(const json& task) {
   std::string state = field(task, "state");
   std::string line = state;
-  if (state == "RUNNING") {
+  if (state == "PENDING") {
+    if (const json& waiting = member(task, "waiting_for");
+        waiting.is_number_integer() && waiting.get<std::int64_t>() > 0) {
+      line += " (waiting for " + rpc::to_text(waiting) + (waiting == 1 ? " dependency)" : " dependencies)");
+    }
+  } else if (state == "RUNNING") {
     if (const json& progress = member(task, "progress"); !progress.is_null()) {
       line += " " + format_progress(progress);
     } else if (const json& node = member(task, "node"); node.is_string()) {
       line += " on " + node.get<std::string>();
     }
+    if (member(task, "cancel_requested") == true) line += " (cancel requested)";
   } else if (state == "FAILED") {
     const json& error = member(task, "error");
     line += ": " + field(error, "message");
@@ -102,6 +126,11 @@ std::string task_line(const json& task) {
     }
   }
   return line;
+}
+
+std::string partial_line(std::size_t index, const json& partial) {
+  return "partial " + std::to_string(index) + ": " +
+         (partial.is_string() ? partial.get<std::string>() : rpc::to_text(partial));
 }
 
 std::string format_status(const json& task) {
@@ -174,7 +203,12 @@ std::string describe_error(const Error& error) {
     if (const json& type = member(error.data(), "type"); type.is_string()) out += " (" + type.get<std::string>() + ")";
     return out;
   }
-  if (dynamic_cast<const Cancelled*>(&error) != nullptr) return subject + " was cancelled";
+  if (dynamic_cast<const Cancelled*>(&error) != nullptr) {
+    const json& dependency = member(error.data(), "dependency");
+    if (!dependency.is_string()) return subject + " was cancelled";
+    return subject + " was cancelled: its dependency " + dependency.get<std::string>() + " ended " +
+           field(error.data(), "dependency_state");
+  }
   // "no task <id>" (zt words not_found itself) needs no code name after it.
   if (dynamic_cast<const ProtocolError*>(&error) != nullptr && error.code() != rpc::kNotFound) {
     return std::string(error.what()) + " (" + std::string(rpc::error_code_name(error.code())) + ")";

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <string>
 
 #include "zerotask/errors.hpp"
@@ -15,13 +16,19 @@ namespace zerotask::zt {
 // indented).
 std::string format_value(const json& value);
 
-// Progress: "3/10" for {"current": 3, "total": 10}, a string as its text, anything
-// else as compact JSON.
+// Progress: a bar, the count and the message for {"done": 45, "total": 100,
+// "message": "copying"} ("[#########...........] 45/100 copying"), "3/10" for
+// {"current": 3, "total": 10}, a string as its text, anything else as compact JSON.
 std::string format_progress(const json& progress);
 
-// One line for a task or a task event: "QUEUED", "RUNNING on n1", "RUNNING 3/10",
-// "SUCCEEDED", "FAILED: boom (std::runtime_error)", "CANCELLED".
+// One line for a task or a task event: "QUEUED", "PENDING (waiting for 2
+// dependencies)", "RUNNING on n1", "RUNNING 3/10", "RUNNING on n1 (cancel
+// requested)", "SUCCEEDED", "FAILED: boom (std::runtime_error)", "CANCELLED".
 std::string task_line(const json& task);
+
+// One partial result: "partial 3: <value>", a string as its text, anything else as
+// compact JSON.
+std::string partial_line(std::size_t index, const json& partial);
 
 // `zt status`: the task's line, then the result of a task that succeeded.
 std::string format_status(const json& task);
@@ -33,7 +40,8 @@ std::string format_list(const json& answer);       // task.list
 std::string format_ping(const std::string& endpoint, const json& pong, std::chrono::microseconds round_trip);
 
 // What went wrong, for "zt: <message>": "task 00ff... failed: boom
-// (std::runtime_error)", "task 00ff... was cancelled", or the error's message,
+// (std::runtime_error)", "task 00ff... was cancelled", "task 00ff... was cancelled:
+// its dependency 00fe... ended FAILED", or the error's message,
 // followed by the name of its code for a refused request other than not_found.
 std::string describe_error(const Error& error);
 

@@ -2,11 +2,11 @@
 //
 // A Client owns one I/O thread, the only thread that touches its sockets (a DEALER
 // to the broker's request endpoint, and a SUB to the event endpoint opened the first
-// time a progress callback is set). Every public member function is thread-safe:
-// one Client may be shared by many threads, with thousands of calls and futures in
-// flight over its one connection. Progress callbacks run on the I/O thread: they
-// must not make blocking calls on the Client (those throw std::logic_error) nor
-// destroy it.
+// time a progress or partial-result callback is set). Every public member function
+// is thread-safe: one Client may be shared by many threads, with thousands of calls
+// and futures in flight over its one connection. Progress and partial-result
+// callbacks run on the I/O thread: they must not make blocking calls on the Client
+// (those throw std::logic_error) nor destroy it.
 //
 // The connection outlives broker restarts: ZeroMQ reconnects by itself, and every
 // request still waiting for an answer when the connection dropped is sent again
@@ -23,13 +23,15 @@
 
 #include <chrono>
 #include <memory>
-#include <optional>
 #include <string>
 #include <vector>
 
 #include "zerotask/errors.hpp"
+#include "zerotask/group_future.hpp"
 #include "zerotask/json_rpc.hpp"
+#include "zerotask/submit_options.hpp"
 #include "zerotask/task_future.hpp"
+#include "zerotask/task_spec.hpp"
 
 namespace zerotask {
 
@@ -40,25 +42,6 @@ struct ClientOptions {
   std::chrono::milliseconds connect_timeout{3000};
   // Default deadline of call(); CallOptions::timeout overrides it per call.
   std::chrono::milliseconds call_timeout{30000};
-};
-
-// The task.submit params a caller may set (docs/PROTOCOL.md, section 4). The broker
-// refuses values out of range with ProtocolError(kInvalidParams).
-struct SubmitOptions {
-  // Fail with ProtocolError(kNoNode) at once if no node serves the function.
-  bool require_node = false;
-  // Failed attempts retried before the task is FAILED (0 to 100); unset: the
-  // function's default, else the broker's --max-retries.
-  std::optional<int> max_retries;
-  // How long one attempt may run before it fails with kTimedOut (sent as
-  // timeout_ms); unset: the function's default, else no limit. Not a deadline for
-  // the caller: see CallOptions::timeout and TaskFuture::wait.
-  std::optional<std::chrono::milliseconds> task_timeout;
-  // While the broker holds a task submitted with this key, a submission with the
-  // same key makes no task: it follows the first one. Empty: a key the client makes
-  // for this submission alone. Either way the key is what lets the client send the
-  // submission again after a lost connection without making a second task.
-  std::string idempotency_key;
 };
 
 // A call is a submission that waits for the task's end.
@@ -93,6 +76,22 @@ class Client {
     return submit_params(function, json::array({json(std::forward<Args>(args))...}));
   }
   TaskFuture submit_params(const std::string& function, json params, SubmitOptions options = {});
+
+  // Workflows: each is one task.submit_many request, so the broker makes all of
+  // its tasks or none, and runs each once the tasks it depends on have SUCCEEDED
+  // (their options.on_dependency_failure says what happens when one does not).
+  // Throw std::invalid_argument for an empty list, or a linked task (a chain step
+  // after the first, a chord body) whose options set depends_on or pass_results:
+  // the workflow sets those.
+  //
+  // Step k runs after step k-1, with its result as its first param (pass_results
+  // Prepend); the future is the last step's.
+  TaskFuture chain(std::vector<TaskSpec> steps);
+  // Independent tasks, followed together.
+  GroupFuture group(std::vector<TaskSpec> members);
+  // `body` runs after every task of `header`, with the array of their results
+  // as its first param (pass_results List); the future is the body's.
+  TaskFuture chord(std::vector<TaskSpec> header, TaskSpec body);
 
   // A future for a task submitted elsewhere (by id).
   TaskFuture attach(const std::string& task_id);

@@ -37,7 +37,9 @@ class TimedOut : public Error {
   using Error::Error;
 };
 
-// The task was cancelled before it ran.
+// The task was cancelled: by a cancel (before it ran, or while it ran: its node
+// was asked to stop it), or because a task it depends on did not succeed; data()
+// then names it: {"task", "dependency": "<id>", "dependency_state": "FAILED"}.
 class Cancelled : public Error {
  public:
   using Error::Error;

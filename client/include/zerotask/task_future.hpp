@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <functional>
 #include <future>
 #include <memory>
@@ -36,12 +37,23 @@ class TaskFuture {
   // Cancelled for a task that did not succeed, ProtocolError or BrokerUnreachable
   // when it could not be followed.
   json result() const;
-  // Cancels the task if it has not started; throws ProtocolError(kNotCancellable)
-  // otherwise.
+  // Cancels the task: one that has not started (QUEUED or PENDING) is CANCELLED at
+  // once; for a RUNNING one the broker asks its node to stop it, and the task is
+  // CANCELLED when the node reports or after the broker's --cancel-grace-ms. Either
+  // way the future then ends with Cancelled. Throws ProtocolError(kNotCancellable)
+  // for a task already final.
   void cancel() const;
   // `callback` runs on the client's I/O thread for every progress report published
-  // for this task from now on; keep it short.
+  // for this task from now on (by convention {"done": n, "total": N, "message":
+  // "..."}); keep it short. Events are hints: a report may be missed.
   void on_progress(std::function<void(const json& progress)> callback) const;
+  // `callback` runs on the client's I/O thread for each partial result the task
+  // streams from now on, with its 0-based index: in index order, each index at
+  // most once. Partial results whose events were missed (published before the
+  // subscription took effect, or dropped) but that come after the last one
+  // delivered are delivered from the final task before the future completes; one
+  // missed between two delivered ones is skipped. Keep it short.
+  void on_partial(std::function<void(const json& partial, std::size_t index)> callback) const;
   // A std::shared_future that becomes ready with the result (or the exception).
   std::shared_future<json> as_std_future() const;
 
