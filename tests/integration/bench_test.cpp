@@ -33,7 +33,7 @@ TEST_CASE("zt-bench --json measures every figure beside its reference and the du
   TempDir store_dir;
   auto run = run_command(bin_dir() + "/zt-bench",
                          {"--tasks", "2000", "--calls", "100", "--queued", "5000", "--recover", "2000", "--store-dir",
-                          store_dir.path(), "--json"},
+                          store_dir.path(), "--skip-workflow", "--json"},
                          std::chrono::seconds(130));
   INFO(run.output);
   REQUIRE(run.exit_code == 0);
@@ -61,10 +61,10 @@ TEST_CASE("zt-bench --json measures every figure beside its reference and the du
 }
 
 TEST_CASE("zt-bench --skip-durable and --recover 0 leave the durable figures null" * doctest::timeout(120)) {
-  auto skipped = run_command(
-      bin_dir() + "/zt-bench",
-      {"--tasks", "500", "--calls", "20", "--queued", "500", "--skip-reference", "--skip-durable", "--json"},
-      std::chrono::seconds(50));
+  auto skipped = run_command(bin_dir() + "/zt-bench",
+                             {"--tasks", "500", "--calls", "20", "--queued", "500", "--skip-reference",
+                              "--skip-durable", "--skip-workflow", "--json"},
+                             std::chrono::seconds(50));
   INFO(skipped.output);
   REQUIRE(skipped.exit_code == 0);
   auto figures = json_line(skipped.output);
@@ -75,11 +75,17 @@ TEST_CASE("zt-bench --skip-durable and --recover 0 leave the durable figures nul
   }
   CHECK(figures["targets_met"]["throughput_full"].is_null());
   require_positive(figures, "throughput_tps");
+  for (const char* key : {"workflow_chains_s", "workflow_chain_ratio", "workflow_groups_s", "workflow_chords_s"}) {
+    CAPTURE(key);
+    REQUIRE(figures.contains(key));
+    CHECK(figures[key].is_null());
+  }
+  CHECK(figures["targets_met"]["workflow_chains"].is_null());
 
   TempDir store_dir;
   auto no_recovery = run_command(bin_dir() + "/zt-bench",
                                  {"--tasks", "500", "--calls", "20", "--queued", "500", "--skip-reference", "--recover",
-                                  "0", "--store-dir", store_dir.path(), "--json"},
+                                  "0", "--store-dir", store_dir.path(), "--skip-workflow", "--json"},
                                  std::chrono::seconds(50));
   INFO(no_recovery.output);
   REQUIRE(no_recovery.exit_code == 0);
@@ -87,4 +93,26 @@ TEST_CASE("zt-bench --skip-durable and --recover 0 leave the durable figures nul
   CHECK(figures["recover_seconds"].is_null());
   require_positive(figures, "throughput_full_tps");
   CHECK(std::filesystem::is_empty(store_dir.path()));
+}
+
+TEST_CASE("zt-bench --json times chains, groups and chords beside as many plain tasks" * doctest::timeout(120)) {
+  auto run = run_command(bin_dir() + "/zt-bench",
+                         {"--tasks", "500", "--calls", "20", "--queued", "500", "--skip-reference", "--skip-durable",
+                          "--chains", "50", "--groups", "5", "--group-size", "10", "--json"},
+                         std::chrono::seconds(100));
+  INFO(run.output);
+  REQUIRE(run.exit_code == 0);
+  auto figures = json_line(run.output);
+  for (const char* key : {"workflow_chains_s", "workflow_chain_plain_s", "workflow_chain_ratio", "workflow_groups_s",
+                          "workflow_group_plain_s", "workflow_group_ratio", "workflow_chords_s",
+                          "workflow_chord_plain_s", "workflow_chord_ratio"}) {
+    require_positive(figures, key);
+  }
+  for (const char* key : {"workflow_chains", "workflow_groups", "workflow_chords"}) {
+    CAPTURE(key);
+    CHECK(figures["targets_met"][key].is_boolean());
+  }
+  CHECK(figures["chains"] == 50);
+  CHECK(figures["groups"] == 5);
+  CHECK(figures["group_size"] == 10);
 }

@@ -17,6 +17,7 @@
 #include "recovery.hpp"
 #include "scratch_directory.hpp"
 #include "targets.hpp"
+#include "workflows.hpp"
 
 namespace zerotask::bench {
 namespace {
@@ -29,6 +30,9 @@ constexpr std::size_t kLoadRounds = 5;
 constexpr std::size_t kLatencyRounds = 20;
 constexpr std::size_t kWarmupCalls = 100;       // sequential, before anything is timed
 constexpr std::size_t kWarmupPipelined = 1000;  // pipelined (at least one window), before anything is timed
+// Untimed units of each workflow run before the workflow figure's rounds.
+constexpr std::size_t kWarmupChains = 300;
+constexpr std::size_t kWarmupGroups = 3;
 
 // Progress, with each figure as soon as it is measured, goes to stderr so that a
 // run that fails later still shows what it measured.
@@ -185,6 +189,78 @@ void measure_load(const LoadTargets& load, const BenchOptions& options, Figures&
   }
 }
 
+double seconds(std::chrono::nanoseconds elapsed) {
+  return std::chrono::duration<double>(elapsed).count();
+}
+
+// Chains, groups and chords beside as many plain tasks, all six runs in the same
+// rounds, on a broker and node of their own (or the broker of --broker).
+void measure_workflows(zmq::context_t& context, const BenchOptions& options, const std::string& bin_dir,
+                       Figures& figures) {
+  std::optional<Deployment> deployment;
+  if (options.broker.empty()) {
+    progress("workflows: starting a broker and a node");
+    deployment.emplace(Deployment::start_zerotask(bin_dir, true));
+  }
+  RpcConnection connection(context, deployment ? deployment->endpoint() : options.broker);
+  if (deployment) deployment->wait_zerotask_ready(connection, true);
+  require_workflow_functions(connection);
+
+  Workflows workflows;
+  workflows.chains = options.chains;
+  workflows.groups = options.groups;
+  workflows.group_size = options.group_size;
+  struct Part {
+    WorkflowRun run;
+    std::size_t units;
+    std::size_t warm_up;
+    double* seconds;
+  };
+  std::vector<Part> parts;
+  if (options.chains > 0) {
+    std::size_t warm_up = std::min(options.chains, kWarmupChains);
+    parts.push_back({WorkflowRun::Chains, options.chains, warm_up, &workflows.chains_seconds});
+    parts.push_back({WorkflowRun::ChainsPlain, options.chains, warm_up, &workflows.chains_plain_seconds});
+  }
+  if (options.groups > 0) {
+    std::size_t warm_up = std::min(options.groups, kWarmupGroups);
+    parts.push_back({WorkflowRun::Groups, options.groups, warm_up, &workflows.groups_seconds});
+    parts.push_back({WorkflowRun::GroupsPlain, options.groups, warm_up, &workflows.groups_plain_seconds});
+    parts.push_back({WorkflowRun::Chords, options.groups, warm_up, &workflows.chords_seconds});
+    parts.push_back({WorkflowRun::ChordsPlain, options.groups, warm_up, &workflows.chords_plain_seconds});
+  }
+
+  progress("workflows: warming up");
+  for (const Part& part : parts) {
+    run_workflow(connection, part.run, part.warm_up, options.group_size, options.window);
+  }
+  std::vector<RoundStep> steps;
+  for (const Part& part : parts) {
+    steps.push_back([&, part](std::size_t round) {
+      auto elapsed =
+          run_workflow(connection, part.run, share(part.units, round, kLoadRounds), options.group_size, options.window);
+      *part.seconds += seconds(elapsed);
+      if (deployment) deployment->require_running();
+    });
+  }
+  progress("workflows: " + std::to_string(options.chains) + " chains of 3, " + std::to_string(options.groups) +
+           " groups of " + std::to_string(options.group_size) + " and as many chords, each beside as many plain tasks");
+  in_rounds(steps, kLoadRounds);
+  char text[160];
+  if (options.chains > 0) {
+    std::snprintf(text, sizeof text, "workflows: chains %.2f s, plain %.2f s", workflows.chains_seconds,
+                  workflows.chains_plain_seconds);
+    progress(text);
+  }
+  if (options.groups > 0) {
+    std::snprintf(text, sizeof text, "workflows: groups %.2f s, plain %.2f s; chords %.2f s, plain %.2f s",
+                  workflows.groups_seconds, workflows.groups_plain_seconds, workflows.chords_seconds,
+                  workflows.chords_plain_seconds);
+    progress(text);
+  }
+  figures.workflows = workflows;
+}
+
 void measure_memory(zmq::context_t& context, const BenchOptions& options, const std::string& bin_dir,
                     Figures& figures) {
   progress("memory: queueing " + std::to_string(options.queued) + " tasks");
@@ -288,8 +364,15 @@ Figures run_bench(const BenchOptions& options) {
     load.full = full.get();
     load.normal = normal.get();
     measure_load(load, options, figures);
-  }  // all stop here: the memory and recovery figures get the machine to themselves
+  }  // all stop here: the workflow, memory and recovery figures get the machine to themselves
 
+  if (options.skip_workflow) {
+    figures.notes.push_back("workflows not measured (--skip-workflow)");
+  } else if (options.chains == 0 && options.groups == 0) {
+    figures.notes.push_back("workflows not measured (--chains 0 --groups 0)");
+  } else {
+    measure_workflows(context, options, bin_dir, figures);
+  }
   if (options.broker.empty() || options.broker_pid) {
     measure_memory(context, options, bin_dir, figures);
   } else {

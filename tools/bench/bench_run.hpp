@@ -1,6 +1,7 @@
-// One zt-bench run: the reference, then our broker and node, then the memory
-// figure on a broker with no node, each against processes it starts and stops
-// itself unless --broker names a running broker. Progress goes to stderr.
+// One zt-bench run: the reference, then our broker and node, then the workflow
+// figure on a broker and node of its own, then the memory figure on a broker with
+// no node, each against processes it starts and stops itself unless --broker
+// names a running broker. Progress goes to stderr.
 #pragma once
 
 #include "figures.hpp"

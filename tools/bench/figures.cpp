@@ -70,6 +70,38 @@ std::optional<bool> recover_met(const Figures& f) {
   return f.recovery->recover_seconds < kRecoverSecondsTarget;
 }
 
+// The workflow figure's times in seconds, each workflow's and its plain tasks';
+// empty when that part was not measured.
+struct WorkflowTimes {
+  std::optional<double> seconds;
+  std::optional<double> plain_seconds;
+};
+
+WorkflowTimes chain_times(const Figures& f) {
+  if (!f.workflows || f.workflows->chains == 0) return {};
+  return {f.workflows->chains_seconds, f.workflows->chains_plain_seconds};
+}
+
+WorkflowTimes group_times(const Figures& f) {
+  if (!f.workflows || f.workflows->groups == 0) return {};
+  return {f.workflows->groups_seconds, f.workflows->groups_plain_seconds};
+}
+
+WorkflowTimes chord_times(const Figures& f) {
+  if (!f.workflows || f.workflows->groups == 0) return {};
+  return {f.workflows->chords_seconds, f.workflows->chords_plain_seconds};
+}
+
+std::optional<double> workflow_ratio(const WorkflowTimes& times) {
+  return ratio(times.seconds, times.plain_seconds);
+}
+
+std::optional<bool> workflow_met(const WorkflowTimes& times) {
+  auto r = workflow_ratio(times);
+  if (!r) return std::nullopt;
+  return *r <= kWorkflowRatioTarget;
+}
+
 std::string format(const std::optional<double>& value, int decimals, const char* suffix = "") {
   if (!value) return "-";
   char text[64];
@@ -155,6 +187,30 @@ void print_durable_rows(std::ostream& out, const Figures& f) {
   }
 }
 
+// Each workflow's time beside that of as many plain tasks.
+void print_workflow_rows(std::ostream& out, const Figures& f) {
+  const Workflows& w = *f.workflows;
+  out << "\nworkflows on a broker with the memory store, beside as many tasks without dependencies (window " << f.window
+      << " tasks)\n";
+  char target[32];
+  std::snprintf(target, sizeof target, "<= %.2fx", kWorkflowRatioTarget);
+  print_row(out, "figure", "value", "plain", "ratio", "target", "result");
+  struct WorkflowRow {
+    std::string figure;
+    WorkflowTimes times;
+  };
+  const WorkflowRow rows[] = {
+      {std::to_string(w.chains) + " chains of 3 (s)", chain_times(f)},
+      {std::to_string(w.groups) + " groups of " + std::to_string(w.group_size) + " (s)", group_times(f)},
+      {std::to_string(w.groups) + " chords of " + std::to_string(w.group_size) + "+1 (s)", chord_times(f)},
+  };
+  for (const auto& row : rows) {
+    if (!row.times.seconds) continue;
+    print_row(out, row.figure, format(row.times.seconds, 3), format(row.times.plain_seconds, 3),
+              format(workflow_ratio(row.times), 2, "x"), target, result_of(target, workflow_met(row.times)));
+  }
+}
+
 }  // namespace
 
 void print_table(std::ostream& out, const Figures& f) {
@@ -189,6 +245,7 @@ void print_table(std::ostream& out, const Figures& f) {
         << f.memory->payload_bytes << " B per task\n";
   }
   if (!f.store_directory.empty()) print_durable_rows(out, f);
+  if (f.workflows) print_workflow_rows(out, f);
   for (const auto& note : f.notes) out << "note: " << note << "\n";
 }
 
@@ -203,6 +260,9 @@ json to_json(const Figures& f) {
       {"window", f.window},
       {"durable_tasks", f.durable_tasks},
       {"recover", f.recover},
+      {"chains", f.workflows ? f.workflows->chains : 0},
+      {"groups", f.workflows ? f.workflows->groups : 0},
+      {"group_size", f.workflows ? f.workflows->group_size : 0},
       {"store_directory", f.store_directory.empty() ? json(nullptr) : json(f.store_directory)},
       {"store_filesystem", f.store_filesystem.empty() ? json(nullptr) : json(f.store_filesystem)},
       {"throughput_tps", or_null(f.throughput_tps)},
@@ -229,6 +289,15 @@ json to_json(const Figures& f) {
       {"throughput_normal_ratio", or_null(ratio(f.throughput_normal_tps, f.throughput_tps))},
       {"call_p50_full_extra_us", or_null(difference(f.call_p50_full_us, f.call_p50_us))},
       {"call_p50_normal_extra_us", or_null(difference(f.call_p50_normal_us, f.call_p50_us))},
+      {"workflow_chains_s", or_null(chain_times(f).seconds)},
+      {"workflow_chain_plain_s", or_null(chain_times(f).plain_seconds)},
+      {"workflow_chain_ratio", or_null(workflow_ratio(chain_times(f)))},
+      {"workflow_groups_s", or_null(group_times(f).seconds)},
+      {"workflow_group_plain_s", or_null(group_times(f).plain_seconds)},
+      {"workflow_group_ratio", or_null(workflow_ratio(group_times(f)))},
+      {"workflow_chords_s", or_null(chord_times(f).seconds)},
+      {"workflow_chord_plain_s", or_null(chord_times(f).plain_seconds)},
+      {"workflow_chord_ratio", or_null(workflow_ratio(chord_times(f)))},
       {"targets_met",
        {{"throughput", or_null(throughput_met(f))},
         {"call_p50", or_null(call_p50_met(f))},
@@ -236,7 +305,10 @@ json to_json(const Figures& f) {
         {"throughput_full", or_null(throughput_full_met(f))},
         {"throughput_normal", or_null(throughput_normal_met(f))},
         {"call_p50_full", or_null(call_p50_full_met(f))},
-        {"recover", or_null(recover_met(f))}}},
+        {"recover", or_null(recover_met(f))},
+        {"workflow_chains", or_null(workflow_met(chain_times(f)))},
+        {"workflow_groups", or_null(workflow_met(group_times(f)))},
+        {"workflow_chords", or_null(workflow_met(chord_times(f)))}}},
       {"notes", f.notes},
   };
   if (f.memory) {

@@ -11,6 +11,7 @@
 
 #include "queue_memory.hpp"
 #include "recovery.hpp"
+#include "workflows.hpp"
 #include "zerotask/json_rpc.hpp"
 
 namespace zerotask::bench {
@@ -25,6 +26,8 @@ inline constexpr double kThroughputNormalRatioTarget = 0.8;  // at least, with -
 inline constexpr double kCallP50FullExtraTargetUs = 1000;    // at most, added to the memory store's p50
 inline constexpr double kRecoverSecondsTarget = 10;          // under, to recover kRecoverTargetTasks
 inline constexpr std::size_t kRecoverTargetTasks = 1000000;  // with another --recover the target is not judged
+// Target of the workflow figure: each workflow's time over that of as many plain tasks.
+inline constexpr double kWorkflowRatioTarget = 2.0;  // at most
 
 struct Figures {
   // Conditions.
@@ -53,6 +56,9 @@ struct Figures {
   std::optional<double> call_p50_full_us;
   std::optional<double> call_p50_normal_us;
   std::optional<Recovery> recovery;
+
+  // The workflow figure (a broker with the memory store and its node of its own).
+  std::optional<Workflows> workflows;
 
   // The reference.
   std::optional<double> ref_throughput_tps;

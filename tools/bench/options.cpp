@@ -11,7 +11,8 @@ void add_options(CLI::App& app, BenchOptions& options) {
       "Measures a zerotask broker and node against a reference broker with the same hops that only parses and "
       "re-serializes JSON-RPC (see docs/BENCHMARKS.md). By default starts its own broker (memory store) and a node "
       "with 2 worker threads on free loopback ports, and the same with the durable SQLite store (--sync full and "
-      "--sync normal) in a scratch directory it removes afterwards; it always stops them before it exits.\n"
+      "--sync normal) in a scratch directory it removes afterwards, then another broker and node for the workflow "
+      "figure (chains, groups, chords); it always stops them before it exits.\n"
       "Exit status: 0 when every measurement ran (whether or not the targets were met), 1 on an error, 2 on a usage "
       "error.");
   app.set_version_flag("--version", std::string(version()));
@@ -43,8 +44,27 @@ void add_options(CLI::App& app, BenchOptions& options) {
       ->check(CLI::ExistingDirectory);
   app.add_flag("--skip-durable", options.skip_durable,
                "Do not measure the durable store (throughput and call p50 with --sync full and normal, recovery)");
-  auto* broker = app.add_option("--broker", options.broker,
-                                "Request endpoint of a running broker with a node serving noop; nothing is started");
+  app.add_option("--chains", options.chains,
+                 "Chains of 3 dependent tasks in the workflow figure, beside as many batches of the same 3 tasks "
+                 "without dependencies (0: not measured). JSON: workflow_chains_s, workflow_chain_plain_s, "
+                 "workflow_chain_ratio")
+      ->check(CLI::Range(std::size_t{0}, std::size_t{10'000'000}))
+      ->capture_default_str();
+  app.add_option("--groups", options.groups,
+                 "Groups in the workflow figure, and as many chords (a group, then a sum of its results), each beside "
+                 "the same number of plain tasks (0: not measured). JSON: workflow_groups_s, workflow_group_plain_s, "
+                 "workflow_group_ratio, workflow_chords_s, workflow_chord_plain_s, workflow_chord_ratio")
+      ->check(CLI::Range(std::size_t{0}, std::size_t{1'000'000}))
+      ->capture_default_str();
+  app.add_option("--group-size", options.group_size, "Tasks in each group and in each chord's header")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{9999}))
+      ->capture_default_str();
+  app.add_flag("--skip-workflow", options.skip_workflow,
+               "Do not measure the workflow figure (chains, groups and chords against plain tasks)");
+  auto* broker =
+      app.add_option("--broker", options.broker,
+                     "Request endpoint of a running broker with a node serving noop (and add, multiply and sum for "
+                     "the workflow figure); nothing is started");
   app.add_option("--events", options.events,
                  "With --broker: its event endpoint, given to the client library (default: the request port + 1)")
       ->needs(broker);

@@ -22,6 +22,10 @@ struct BenchOptions {
   std::size_t durable_tasks = 20000;  // throughput run on the durable stores (at most `tasks`)
   std::size_t recover = 1000000;      // tasks a restarted durable broker recovers; 0: not measured
   bool skip_durable = false;          // no durable-store figures (throughput, p50, recovery)
+  std::size_t chains = 10000;         // chains of 3 in the workflow figure; 0: not measured
+  std::size_t groups = 1000;          // groups, and as many chords, in the workflow figure; 0: not measured
+  std::size_t group_size = 100;       // tasks in a group and in a chord's header
+  bool skip_workflow = false;         // no workflow figure
   std::string store_dir;              // where the durable stores' scratch directory goes; empty: "."
   std::string broker;                 // empty: start a broker and a node ourselves
   std::string events;                 // with `broker`: its event endpoint (empty: port + 1)

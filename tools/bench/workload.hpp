@@ -30,4 +30,34 @@ std::string queue_batch(std::uint64_t id, std::size_t count);
 // task.cancel of `task_id` with request id <id>.
 std::string cancel_task(std::uint64_t id, std::string_view task_id);
 
+// The workflow figure's tasks (docs/BENCHMARKS.md, "Workflows"): functions the
+// `node` executable serves, with results the bench checks.
+inline constexpr std::string_view kAddFunction = "add";            // [a, b] -> a + b
+inline constexpr std::string_view kMultiplyFunction = "multiply";  // [a, b] -> a * b
+inline constexpr std::string_view kSumFunction = "sum";            // [[a, b, ...]] -> a + b + ...
+
+// The task.submit_many entries (a JSON array) of one unit of a workflow, as the
+// client library's chain(), group() and chord() make them; with `linked` false,
+// the same tasks without depends_on and pass_results, their params already
+// holding what the dependencies would have passed.
+// A chain of 3: add [1, 2], multiply [10] and add [5], each after the previous one
+// with its result prepended (3, 30, 35); unlinked, add [1, 2], multiply [3, 10],
+// add [30, 5].
+std::string chain_entries(bool linked);
+// A group of `size`: add [k, 1] for k = 0..size-1 (results k + 1).
+std::string group_entries(std::size_t size);
+// A chord: the group of `size`, then sum [] after all of them with their results
+// as a list (size * (size + 1) / 2); unlinked, sum [[1, 2, ..., size]].
+std::string chord_entries(std::size_t size, bool linked);
+
+// task.submit_many with request id <id> of `entries` (a JSON array).
+std::string submit_many(std::uint64_t id, std::string_view entries);
+
+// task.wait of `task_id` with request id <id>, answered once the task is final or
+// after `timeout_ms`.
+std::string wait_task(std::uint64_t id, std::string_view task_id, std::uint64_t timeout_ms);
+
+// {"jsonrpc":"2.0","id":<id>,"method":"add","params":[a,b]}: a direct call.
+std::string add_call(std::uint64_t id, std::int64_t a, std::int64_t b);
+
 }  // namespace zerotask::bench
