@@ -217,7 +217,7 @@ json RequestHandler::submit_many(json& spec) {
   for (std::size_t i = 0; i < tasks->size(); ++i) {
     try {
       specs.push_back(read_spec((*tasks)[i], tasks->size()));
-      scheduler_.check_dependencies(specs.back().task.depends_on);
+      scheduler_.check_dependencies(specs.back().existing_dependencies());
     } catch (const RpcError& error) {
       throw RpcError(error.code(), "tasks[" + std::to_string(i) + "]: " + error.error().message, error.error().data);
     }
@@ -229,7 +229,7 @@ json RequestHandler::submit_many(json& spec) {
   std::vector<TaskId> made(specs.size(), 0);
   for (std::size_t index : order) {
     NewTask& task = specs[index].task;
-    for (std::size_t dependency : specs[index].batch_dependencies) task.depends_on.push_back(made[dependency]);
+    for (const auto& dependency : specs[index].batch_dependencies) task.depends_on[dependency.position] = made[dependency.index];
     made[index] = scheduler_.submit(std::move(task), std::nullopt).id;
   }
   json ids = json::array();

@@ -131,7 +131,13 @@ void Scheduler::recover(SteadyTime now) {
         ++record.waiting_for;
       }
     }
-    if (record.waiting_for > 0) continue;
+    if (record.waiting_for > 0) {
+      for (TaskId dependency : record.depends_on) {
+        const TaskRecord* found = store_.find(dependency);
+        if (found && is_final(found->state)) pin_for(id, dependency);
+      }
+      continue;
+    }
     if (record.run_at > 0) {
       due_.emplace(std::max(now, steady_at(record.run_at)), id);
     } else {
@@ -258,6 +264,9 @@ Submitted Scheduler::submit(NewTask task, std::optional<ReplyTo> result_waiter) 
     }
   }
   if (stored.waiting_for > 0) {
+    for (TaskId dependency : stored.depends_on) {
+      if (is_final(store_.find(dependency)->state)) pin_for(stored.id, dependency);
+    }
     publish_task(stored);
   } else if (!stored.depends_on.empty()) {
     dependencies_ended(stored);
@@ -317,6 +326,7 @@ void Scheduler::dependencies_ended(TaskRecord& record) {
       failed = dependency;
     }
   }
+  unpin_dependencies_of(record.id);
   if (failed_id != 0 && record.on_dependency_failure == DependencyFailure::Cancel) {
     std::string text = format_task_id(record.id);
     std::string cause = format_task_id(failed_id);
@@ -356,7 +366,11 @@ void Scheduler::settle_dependents(TaskId id) {
     for (TaskId dependent : waiting) {
       TaskRecord* record = store_.find(dependent);
       if (!record || record->state != TaskState::Pending || record->waiting_for == 0) continue;
-      if (--record->waiting_for == 0) dependencies_ended(*record);
+      if (--record->waiting_for == 0) {
+        dependencies_ended(*record);
+      } else {
+        pin_for(dependent, ended);
+      }
     }
   }
   settling_now_ = false;
@@ -382,6 +396,7 @@ void Scheduler::finish(TaskRecord& record, TaskState state, json result, json er
   store_.mark_changed(record);
   remember_finished(record, std::chrono::steady_clock::now());
   if (record.unique) forget_unique(record);
+  unpin_dependencies_of(record.id);  // cancelled while it waited
   if (state == TaskState::Succeeded && success_hook_) success_hook_(record);
   answer_waiters(record);
   publish_task(record);
@@ -701,6 +716,7 @@ bool Scheduler::holds_lease(NodeSession& session, const TaskRecord& record, std:
   // same name, delivers it.
   if (record.node == session.name && orphans_.erase(record.id) > 0) {
     session.adopted.insert(record.id);
+    if (record.cancel_requested) ask_node_to_cancel(session, record, std::chrono::steady_clock::now());
     return true;
   }
   return false;
@@ -733,7 +749,10 @@ void Scheduler::finish_entry(NodeSession& session, const json& entry) {
   int attempt = attempt_field->get<int>();
   if (record && already_taken(session, *record, attempt)) {
     // Cancelled past its grace period while the node still ran it: the node's slot is free now.
-    if (session.running.erase(*id) + session.adopted.erase(*id) > 0) release_lease(*record);
+    if (session.running.erase(*id) + session.adopted.erase(*id) > 0) {
+      release_lease(*record);
+      unpin(*id);
+    }
     return;
   }
   if (!record || !holds_lease(session, *record, attempt)) {
@@ -822,7 +841,10 @@ void Scheduler::lose_leases(NodeSession& session, std::string_view reason) {
     if (!record) continue;
     release_lease(*record);
     // A task cancelled past its grace period is final already; only its slot was held.
-    if (record->state != TaskState::Running) continue;
+    if (record->state != TaskState::Running) {
+      unpin(id);
+      continue;
+    }
     lease_lost(*record, node_lost_error(session.name, reason, id), counts_as_failure(reason));
   }
   session.running.clear();
@@ -1034,6 +1056,7 @@ void Scheduler::expire_cancel_grace(SteadyTime now) {
     // The node keeps the lease (and its slot) until it reports or is lost.
     log(LogLevel::Info, "broker", "task " + format_task_id(token.id) + " cancelled after its grace period");
     end_cancelled(*record);
+    pin(token.id);  // until its node reports or is lost
   }
 }
 
@@ -1063,7 +1086,37 @@ void Scheduler::forget_finished(SteadyTime now, std::deque<Finished>& finished, 
 void Scheduler::forget_if_unchanged(const Finished& entry) {
   TaskRecord* record = store_.find(entry.id);
   // A task retried since it ended has a newer entry, or none while it runs again.
-  if (record && is_final(record->state) && record->ended_at == entry.ended_at) forget(*record);
+  if (!record || !is_final(record->state) || record->ended_at != entry.ended_at) return;
+  if (pins_.contains(entry.id)) {
+    expired_while_pinned_[entry.id] = entry.ended_at;
+    return;
+  }
+  forget(*record);
+}
+
+void Scheduler::unpin(TaskId id) {
+  auto pins = pins_.find(id);
+  if (pins == pins_.end() || --pins->second > 0) return;
+  pins_.erase(pins);
+  auto expired = expired_while_pinned_.find(id);
+  if (expired == expired_while_pinned_.end()) return;
+  std::int64_t ended_at = expired->second;
+  expired_while_pinned_.erase(expired);
+  TaskRecord* record = store_.find(id);
+  if (record && is_final(record->state) && record->ended_at == ended_at) forget(*record);
+}
+
+void Scheduler::pin_for(TaskId dependent, TaskId dependency) {
+  pin(dependency);
+  pinned_by_[dependent].push_back(dependency);
+}
+
+void Scheduler::unpin_dependencies_of(TaskId dependent) {
+  auto it = pinned_by_.find(dependent);
+  if (it == pinned_by_.end()) return;
+  std::vector<TaskId> pinned = std::move(it->second);
+  pinned_by_.erase(it);
+  for (TaskId dependency : pinned) unpin(dependency);
 }
 
 void Scheduler::forget(TaskRecord& record) {

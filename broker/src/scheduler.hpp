@@ -249,8 +249,17 @@ class Scheduler {
   void expire_orphans(SteadyTime now);
   void forget_finished(SteadyTime now, std::deque<Finished>& finished, std::chrono::milliseconds keep);
   void forget(TaskRecord& record);
-  // Forgets the task of `entry` unless it was retried since it ended.
+  // Forgets the task of `entry` unless it was retried since it ended, or later when
+  // something still needs it (pin).
   void forget_if_unchanged(const Finished& entry);
+  // Keeps a final task past its expiry: a dependent that waits for other
+  // dependencies needs its result, or a node still runs it (cancelled past its
+  // grace period) and holds its slot. Pins are counted.
+  void pin(TaskId id) { ++pins_[id]; }
+  void unpin(TaskId id);
+  // `dependent` (waiting for `dependency`, now final) needs it until it starts.
+  void pin_for(TaskId dependent, TaskId dependency);
+  void unpin_dependencies_of(TaskId dependent);
   int max_retries_of(const TaskRecord& record) const;
   std::int64_t timeout_of(const TaskRecord& record) const;
   std::chrono::milliseconds backoff(int retry);
@@ -279,6 +288,9 @@ class Scheduler {
   std::unordered_map<std::string, TaskId> idempotency_keys_;
   std::unordered_multimap<std::size_t, TaskId> unique_tasks_;  // by the hash of function, queue and params
   std::unordered_map<TaskId, std::vector<TaskId>> dependents_;  // a task not final yet -> the tasks waiting for it
+  std::unordered_map<TaskId, std::size_t> pins_;
+  std::unordered_map<TaskId, std::int64_t> expired_while_pinned_;  // -> the ended_at that expired
+  std::unordered_map<TaskId, std::vector<TaskId>> pinned_by_;  // waiting dependent -> the final dependencies it pins
   std::deque<TaskId> settling_;  // final tasks whose dependents settle_dependents() has yet to tell
   bool settling_now_ = false;
   std::multimap<SteadyTime, TaskId> due_;  // PENDING tasks by their run_at (due time or end of backoff)

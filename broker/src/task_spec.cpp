@@ -10,8 +10,8 @@ namespace zerotask::broker {
 namespace {
 
 constexpr std::size_t kMaxDependencies = 10000;
-// countdown_ms, eta and result_ttl_ms reach at most a year ahead.
-constexpr std::int64_t kMaxAheadMs = 366LL * 24 * 3600 * 1000;
+// countdown_ms, eta and result_ttl_ms reach at most a year (365 days) ahead.
+constexpr std::int64_t kMaxAheadMs = 365LL * 24 * 3600 * 1000;
 
 [[noreturn]] void invalid(const std::string& message) { throw RpcError(rpc::kInvalidParams, message); }
 
@@ -54,6 +54,7 @@ void read_dependencies(const json& spec, std::size_t batch_size, TaskSpec& read)
     if (entry.is_string()) {
       auto id = parse_task_id(entry.get_ref<const std::string&>());
       if (!id) invalid("depends_on: " + entry.get<std::string>() + " is not a task id (16 lowercase hex digits)");
+      if (*id == 0) invalid("depends_on: no task " + entry.get<std::string>());  // ids start above 0
       if (std::find(read.task.depends_on.begin(), read.task.depends_on.end(), *id) != read.task.depends_on.end()) {
         invalid("depends_on names task " + entry.get<std::string>() + " twice");
       }
@@ -61,11 +62,13 @@ void read_dependencies(const json& spec, std::size_t batch_size, TaskSpec& read)
     } else if (entry.is_number_unsigned() && batch_size > 0) {
       auto index = entry.get<std::uint64_t>();
       if (index >= batch_size) invalid("depends_on: index " + std::to_string(index) + " is outside the batch");
-      auto& indexes = read.batch_dependencies;
-      if (std::find(indexes.begin(), indexes.end(), index) != indexes.end()) {
+      auto& batch = read.batch_dependencies;
+      auto same = [&](const TaskSpec::BatchDependency& seen) { return seen.index == index; };
+      if (std::find_if(batch.begin(), batch.end(), same) != batch.end()) {
         invalid("depends_on names index " + std::to_string(index) + " twice");
       }
-      indexes.push_back(static_cast<std::size_t>(index));
+      batch.push_back(TaskSpec::BatchDependency{read.task.depends_on.size(), static_cast<std::size_t>(index)});
+      read.task.depends_on.push_back(0);
     } else {
       invalid(batch_size > 0 ? "depends_on entries must be task ids or indexes of entries of this batch"
                              : "depends_on entries must be task ids");
@@ -121,11 +124,19 @@ TaskSpec read_task_spec(json& spec, std::size_t batch_size, std::int64_t unix_no
   task.unique = params::boolean(spec, "unique", false);
   task.result_ttl_ms = params::integer(spec, "result_ttl_ms", -1, 0, kMaxAheadMs);
   if (task.pass_results != PassResults::None) {
-    if (task.depends_on.empty() && read.batch_dependencies.empty()) invalid("pass_results needs depends_on");
+    if (task.depends_on.empty()) invalid("pass_results needs depends_on");
     if (!array_params) invalid("pass_results needs params given as an array (or none)");
     if (task.unique) invalid("a unique task cannot take pass_results: its params are not known at submit");
   }
   return read;
+}
+
+std::vector<TaskId> TaskSpec::existing_dependencies() const {
+  std::vector<TaskId> ids;
+  for (TaskId id : task.depends_on) {
+    if (id != 0) ids.push_back(id);
+  }
+  return ids;
 }
 
 std::vector<std::size_t> creation_order(const std::vector<TaskSpec>& specs) {
@@ -134,9 +145,9 @@ std::vector<std::size_t> creation_order(const std::vector<TaskSpec>& specs) {
   std::vector<std::size_t> waiting(specs.size(), 0);
   std::vector<std::vector<std::size_t>> dependents(specs.size());
   for (std::size_t i = 0; i < specs.size(); ++i) {
-    for (std::size_t dependency : specs[i].batch_dependencies) {
-      if (dependency == i) invalid("tasks[" + std::to_string(i) + "] depends on itself");
-      dependents[dependency].push_back(i);
+    for (const auto& dependency : specs[i].batch_dependencies) {
+      if (dependency.index == i) invalid("tasks[" + std::to_string(i) + "] depends on itself");
+      dependents[dependency.index].push_back(i);
       ++waiting[i];
     }
   }

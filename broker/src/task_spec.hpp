@@ -17,8 +17,15 @@ namespace zerotask::broker {
 struct TaskSpec {
   NewTask task;
   // task.submit_many only: the entries of the same batch this one depends on, by
-  // index; the ids they get are added to task.depends_on when they are made.
-  std::vector<std::size_t> batch_dependencies;
+  // index, with their place in task.depends_on, which holds 0 there until the
+  // entry is made and has its id.
+  struct BatchDependency {
+    std::size_t position = 0;
+    std::size_t index = 0;
+  };
+  std::vector<BatchDependency> batch_dependencies;
+  // The ids in task.depends_on that name tasks made earlier (not 0 placeholders).
+  std::vector<TaskId> existing_dependencies() const;
 };
 
 // Reads one spec; `batch_size` is the size of its task.submit_many batch (0 for a

@@ -175,7 +175,7 @@ TEST_CASE("a node over raw JSON-RPC receives a task, returns its result and the 
   CHECK(got["result"]["node"] == "raw-node");
 }
 
-TEST_CASE("an embedder's custom broker method is called; built-in names are refused" * doctest::timeout(20)) {
+TEST_CASE("an embedder's custom broker method is called, and built-in names are refused" * doctest::timeout(20)) {
   RunningBroker running([](Broker& broker) {
     broker.register_method("broker.answer", [](const json& params) {
       if (params.is_null()) throw RpcError(rpc::kInvalidParams, "give me a question");

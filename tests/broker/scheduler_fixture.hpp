@@ -53,6 +53,28 @@ struct Fixture {
     scheduler.hello(routing_id, name, serving(function), slots, running, at);
   }
   TaskId submit(NewTask task, std::optional<ReplyTo> waiter) { return scheduler.submit(std::move(task), waiter).id; }
+  // A node serving `function` from the named queues only.
+  void hello_queues(const std::string& routing_id, const std::string& name, const std::string& function,
+                    std::size_t slots, std::vector<std::string> queues, SteadyTime at,
+                    const std::vector<LeaseToken>& running = {}) {
+    scheduler.hello(routing_id, name, serving(function), slots, running, at, std::move(queues));
+  }
+  // One node.done entry with a result, or with an error {code, message}.
+  void report(const std::string& routing_id, TaskId id, int attempt, const json& result) {
+    scheduler.done(routing_id,
+                   json::array({json{{"id", format_task_id(id)}, {"attempt", attempt}, {"result", result}}}));
+  }
+  void report_error(const std::string& routing_id, TaskId id, int attempt, int code = -32000,
+                    const std::string& message = "boom") {
+    scheduler.done(routing_id, json::array({json{{"id", format_task_id(id)},
+                                                 {"attempt", attempt},
+                                                 {"error", {{"code", code}, {"message", message}}}}}));
+  }
+  const TaskRecord& record(TaskId id) {
+    const TaskRecord* found = scheduler.find(id);
+    REQUIRE(found != nullptr);
+    return *found;
+  }
 
   // The tasks of every node.run sent to `routing_id` since the last call; the
   // replies sent meanwhile are kept for take_replies().

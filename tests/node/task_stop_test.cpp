@@ -17,7 +17,7 @@ using Clock = TaskStop::Clock;
 
 }  // namespace
 
-TEST_CASE("cancel fires the token and is noted; request_stop fires it without being a cancel" * doctest::timeout(30)) {
+TEST_CASE("cancel fires the token and is noted, and request_stop fires it without being a cancel" * doctest::timeout(30)) {
   TaskStop cancelled;
   CHECK_FALSE(cancelled.token().stop_requested());
   cancelled.cancel();

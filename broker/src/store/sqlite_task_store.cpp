@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
+
 #include "zerotask/log.hpp"
 #include "zerotask/version.hpp"
 
@@ -238,7 +240,7 @@ void SqliteTaskStore::load() {
     record.progress = read_json(select, 15, record.id);
     if (!select.column_is_null(16)) record.idempotency_key = select.column_text(16);
     record.queue = select.column_text(17);
-    record.priority = static_cast<int>(select.column_int(18));
+    record.priority = static_cast<int>(std::clamp<std::int64_t>(select.column_int(18), 0, kMaxPriority));
     record.depends_on = read_dependencies(select, 19, record.id);
     auto pass = select.column_int(20);
     record.pass_results = pass >= 0 && pass <= 2 ? static_cast<PassResults>(pass) : PassResults::None;
