@@ -164,6 +164,12 @@ else
   echo "(zt exited with status $?, as it does for a failed task)"
 fi
 
+say "A chain: multiply(add(1, 2), 10), each step fed the previous result by the broker"
+zt_shown chain 'add 1 2' 'multiply 10'
+
+say "A chord: two additions side by side, then sum of their results"
+zt_shown chord 'add 1 2' 'add 3 4' --then 'sum'
+
 say "What the broker has seen"
 zt_shown stats
 
