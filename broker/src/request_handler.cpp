@@ -17,12 +17,6 @@ constexpr std::int64_t kMaxWaitMs = 3600 * 1000;
 constexpr std::array<std::string_view, 4> kBuiltinBrokerMethods = {"broker.ping", "broker.stats",
                                                                    "broker.functions", "broker.nodes"};
 
-bool is_reserved(std::string_view method) {
-  return method.starts_with("task.") || method.starts_with("node.") || method.starts_with("broker.") ||
-         method.starts_with("schedule.") || method.starts_with("limits.") || method.starts_with("event.") ||
-         method.starts_with("rpc.");
-}
-
 TaskId read_task_id(const json& params) {
   std::string text = params::required_string(params::object(params), "id");
   auto id = parse_task_id(text);
@@ -176,7 +170,7 @@ void RequestHandler::handle(rpc::Request& request, const std::optional<ReplyTo>&
 std::optional<json> RequestHandler::call(rpc::Request& request, const std::optional<ReplyTo>& reply_to,
                                          std::string_view routing_id, SteadyTime now) {
   const std::string& method = request.method;
-  if (!is_reserved(method)) {
+  if (!rpc::is_reserved_method(method)) {
     check_name(method, "a function name");
     NewTask task;
     task.function = method;

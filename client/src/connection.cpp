@@ -29,14 +29,6 @@ std::string random_key_prefix() {
   return text.data();
 }
 
-// Any method outside the broker's namespaces is a direct call of that function.
-bool is_direct_call(std::string_view method) {
-  for (std::string_view prefix : {"task.", "node.", "broker.", "rpc."}) {
-    if (method.starts_with(prefix)) return false;
-  }
-  return true;
-}
-
 // One blocking request's outcome, handed from the I/O thread to the waiting caller.
 class ReplySlot {
  public:
@@ -159,7 +151,8 @@ OutgoingRequest Connection::make_request(std::string_view method, json params, s
                                          Completion done) {
   OutgoingRequest request;
   request.id = next_id_.fetch_add(1, std::memory_order_relaxed);
-  request.resendable = !is_direct_call(method);
+  // A direct call carries no idempotency key: sending it again could run it twice.
+  request.resendable = rpc::is_reserved_method(method);
   add_idempotency_keys(method, params);
   json message = json::object();
   message["jsonrpc"] = "2.0";

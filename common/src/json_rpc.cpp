@@ -173,4 +173,11 @@ std::string encode_result(const json& id, json result) { return to_text(result_o
 
 std::string encode_error(const json& id, const Error& error) { return to_text(error_object(id, error)); }
 
+bool is_reserved_method(std::string_view method) {
+  for (std::string_view prefix : {"task.", "node.", "broker.", "schedule.", "limits.", "event.", "rpc."}) {
+    if (method.starts_with(prefix)) return true;
+  }
+  return false;
+}
+
 }  // namespace zerotask::rpc

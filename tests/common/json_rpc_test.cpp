@@ -444,3 +444,15 @@ TEST_CASE("to_text replaces invalid UTF-8 instead of throwing" * doctest::timeou
 TEST_CASE("to_text writes compact JSON and keeps valid UTF-8 as it is" * doctest::timeout(10)) {
   CHECK(rpc::to_text(json{{"a", json::array({1, 2})}, {"b", "é"}}) == "{\"a\":[1,2],\"b\":\"é\"}");
 }
+
+TEST_CASE("methods in the broker's namespaces are reserved, any other is a direct call" * doctest::timeout(10)) {
+  for (const char* reserved : {"task.submit", "node.hello", "broker.ping", "schedule.add", "limits.set", "event.emit",
+                               "rpc.discover"}) {
+    CAPTURE(reserved);
+    CHECK(zerotask::rpc::is_reserved_method(reserved));
+  }
+  for (const char* call : {"add", "task", "schedules.add", "events", "limit.set", "my.task.submit"}) {
+    CAPTURE(call);
+    CHECK_FALSE(zerotask::rpc::is_reserved_method(call));
+  }
+}

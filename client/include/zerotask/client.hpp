@@ -100,10 +100,12 @@ class Client {
   // a JSON-RPC error is thrown as ProtocolError (BrokerBusy for overloaded and
   // store_unavailable). A task.submit without an idempotency_key is given one, and
   // so is each task.submit_many entry. After a lost connection the request is sent
-  // again, except a direct call (a method outside task., node., broker. and rpc.),
-  // which fails with BrokerUnreachable instead: it carries no key. A task.cancel or
-  // task.retry that took effect before the connection dropped answers its second
-  // sending as the task now is (not_cancellable, not_retryable).
+  // again, except a direct call (a method outside the broker's namespaces, see
+  // rpc::is_reserved_method), which fails with BrokerUnreachable instead: it carries
+  // no key. A task.cancel, task.retry or schedule.remove that took effect before the
+  // connection dropped answers its second sending as things now are
+  // (not_cancellable, not_retryable, not_found); an event.emit sent again makes
+  // nothing new while the tasks it made wait (they are unique).
   json request(const std::string& method, json params = nullptr,
                std::chrono::milliseconds timeout = std::chrono::milliseconds(0));
 

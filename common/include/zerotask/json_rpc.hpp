@@ -97,5 +97,10 @@ json error_object(const json& id, const Error& error);
 std::string encode_result(const json& id, json result);
 std::string encode_error(const json& id, const Error& error);
 
+// True for a method in one of the broker's namespaces (task., node., broker.,
+// schedule., limits., event., rpc.); any other method is a direct call of the
+// function of that name (docs/PROTOCOL.md, "Direct calls").
+bool is_reserved_method(std::string_view method);
+
 }  // namespace rpc
 }  // namespace zerotask
