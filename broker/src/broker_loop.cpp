@@ -138,7 +138,8 @@ void BrokerLoop::read_requests(SteadyTime now) {
     if (frames.size() < 2) continue;
     Envelope envelope;
     bool valid = true;
-    for (std::size_t i = 0; i + 1 < frames.size() && valid; ++i) valid = envelope.append_frame(frames[i].to_string_view());
+    for (std::size_t i = 0; i + 1 < frames.size() && valid; ++i)
+      valid = envelope.append_frame(frames[i].to_string_view());
     if (!valid) {
       log(LogLevel::Warn, "broker", "dropped a message with an envelope frame over 255 bytes");
       continue;
@@ -167,8 +168,8 @@ void BrokerLoop::flush() {
     // What this turn was about to send depends on changes that are not stored: it
     // waits for a commit that succeeds. Until then nothing new is accepted, so what
     // later turns send (refusals, answers to reads) depends on nothing unstored.
-    log(LogLevel::Error, "broker", "the store cannot write: " + store_->last_error() +
-                                       "; refusing submissions until it can");
+    log(LogLevel::Error, "broker",
+        "the store cannot write: " + store_->last_error() + "; refusing submissions until it can");
     store_failing_ = true;
     held_ = Turn{outbox_.take_messages(), outbox_.take_events()};
     scheduler_.set_store_available(false, store_->last_error());
@@ -200,7 +201,8 @@ void BrokerLoop::send_message(OutgoingMessage& message) {
   try {
     bool sent = true;
     for (auto frame : message.to.frames()) {
-      sent = sent && router_.send(zmq::buffer(frame.data(), frame.size()), zmq::send_flags::sndmore | zmq::send_flags::dontwait);
+      sent = sent && router_.send(zmq::buffer(frame.data(), frame.size()),
+                                  zmq::send_flags::sndmore | zmq::send_flags::dontwait);
     }
     sent = sent && router_.send(zmq::buffer(message.body), zmq::send_flags::dontwait);
     if (sent) return;

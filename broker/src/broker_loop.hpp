@@ -12,13 +12,13 @@
 
 #include <zmq.hpp>
 
-#include "store/memory_task_store.hpp"
-#include "store/sqlite_task_store.hpp"
 #include "outbox.hpp"
 #include "periodic_schedules.hpp"
-#include "rule_engine.hpp"
 #include "request_handler.hpp"
+#include "rule_engine.hpp"
 #include "scheduler.hpp"
+#include "store/memory_task_store.hpp"
+#include "store/sqlite_task_store.hpp"
 #include "zerotask/broker.hpp"
 #include "zerotask/wakeup.hpp"
 

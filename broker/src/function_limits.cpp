@@ -16,7 +16,9 @@ constexpr double kMaxRate = 1000000;
 constexpr std::int64_t kMaxBurst = 1000000;
 constexpr std::int64_t kMaxConcurrency = 1000000;
 
-[[noreturn]] void invalid(const std::string& message) { throw RpcError(rpc::kInvalidParams, message); }
+[[noreturn]] void invalid(const std::string& message) {
+  throw RpcError(rpc::kInvalidParams, message);
+}
 
 std::string format_rate(double rate) {
   std::string text = std::to_string(rate);
@@ -46,9 +48,9 @@ FunctionLimits::Limit FunctionLimits::read(const json& params, SteadyTime now) {
       invalid("rate_per_s must be a number above 0 and at most 1000000");
     }
     limit.rate_per_s = rate->get<double>();
-    limit.burst = static_cast<double>(
-        params::integer(params, "burst", std::max<std::int64_t>(1, static_cast<std::int64_t>(std::ceil(limit.rate_per_s))),
-                        1, kMaxBurst));
+    limit.burst = static_cast<double>(params::integer(
+        params, "burst", std::max<std::int64_t>(1, static_cast<std::int64_t>(std::ceil(limit.rate_per_s))), 1,
+        kMaxBurst));
   } else if (params.contains("burst")) {
     invalid("burst needs rate_per_s");
   }
@@ -108,7 +110,8 @@ std::string FunctionLimits::held_reason(const std::string& function, std::size_t
     std::chrono::duration<double> elapsed = now - limit.refilled;
     limit.tokens = std::min(limit.burst, limit.tokens + elapsed.count() * limit.rate_per_s);
     limit.refilled = now;
-    if (limit.tokens < 1) return "rate limit: " + format_rate(limit.rate_per_s) + " task(s) of " + function + " a second";
+    if (limit.tokens < 1)
+      return "rate limit: " + format_rate(limit.rate_per_s) + " task(s) of " + function + " a second";
   }
   return {};
 }

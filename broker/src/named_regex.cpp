@@ -6,7 +6,9 @@
 namespace zerotask::broker {
 namespace {
 
-bool is_name_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_'; }
+bool is_name_char(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_';
+}
 
 }  // namespace
 
@@ -56,9 +58,11 @@ NamedRegex::NamedRegex(std::string_view pattern) {
       throw std::invalid_argument("group name '" + name + "' must start with a letter or '_'");
     }
     for (char n : name) {
-      if (!is_name_char(n)) throw std::invalid_argument("group name '" + name + "' may hold letters, digits and '_' only");
+      if (!is_name_char(n))
+        throw std::invalid_argument("group name '" + name + "' may hold letters, digits and '_' only");
     }
-    if (!group_numbers_.emplace(name, groups).second) throw std::invalid_argument("group name '" + name + "' is used twice");
+    if (!group_numbers_.emplace(name, groups).second)
+      throw std::invalid_argument("group name '" + name + "' is used twice");
     i = end;
   }
   try {

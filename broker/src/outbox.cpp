@@ -4,9 +4,13 @@
 
 namespace zerotask::broker {
 
-void Outbox::reply_result(const ReplyTo& to, json result) { reply(to, rpc::result_object(to.id, std::move(result))); }
+void Outbox::reply_result(const ReplyTo& to, json result) {
+  reply(to, rpc::result_object(to.id, std::move(result)));
+}
 
-void Outbox::reply_error(const ReplyTo& to, const rpc::Error& error) { reply(to, rpc::error_object(to.id, error)); }
+void Outbox::reply_error(const ReplyTo& to, const rpc::Error& error) {
+  reply(to, rpc::error_object(to.id, error));
+}
 
 void Outbox::reply(const ReplyTo& to, json response) {
   if (!to.batch) {
@@ -17,9 +21,13 @@ void Outbox::reply(const ReplyTo& to, json response) {
   if (--to.batch->remaining == 0) messages_.push_back({to.batch->envelope, rpc::to_text(to.batch->responses)});
 }
 
-void Outbox::hand_out(Envelope to, std::string body) { hand_outs_.push_back({std::move(to), std::move(body)}); }
+void Outbox::hand_out(Envelope to, std::string body) {
+  hand_outs_.push_back({std::move(to), std::move(body)});
+}
 
-void Outbox::notify(Envelope to, std::string body) { messages_.push_back({std::move(to), std::move(body)}); }
+void Outbox::notify(Envelope to, std::string body) {
+  messages_.push_back({std::move(to), std::move(body)});
+}
 
 bool Outbox::has_subscriber(std::string_view topic) const {
   if (subscriptions_.empty()) return false;

@@ -17,10 +17,8 @@ constexpr std::int64_t kMaxIntervalMs = 365LL * 24 * 3600 * 1000;
 // Fields of a task that make no sense for a task made again and again.
 constexpr std::string_view kNotInSchedule[] = {"depends_on", "countdown_ms", "eta", "idempotency_key", "wait"};
 
-[[noreturn]] void invalid(const std::string& message) { throw RpcError(rpc::kInvalidParams, message); }
-
-SteadyTime steady_at(std::int64_t unix_ms, SteadyTime now, std::int64_t unix_now) {
-  return now + std::chrono::milliseconds(unix_ms - unix_now);
+[[noreturn]] void invalid(const std::string& message) {
+  throw RpcError(rpc::kInvalidParams, message);
 }
 
 }  // namespace
@@ -42,7 +40,8 @@ PeriodicSchedules::PeriodicSchedules(TaskStore& store, Scheduler& scheduler, Ste
       log(LogLevel::Warn, "broker", "stored schedule " + key + " is unreadable and was skipped: " + error.what());
     }
   }
-  if (!schedules_.empty()) log(LogLevel::Info, "broker", "recovered " + std::to_string(schedules_.size()) + " schedule(s)");
+  if (!schedules_.empty())
+    log(LogLevel::Info, "broker", "recovered " + std::to_string(schedules_.size()) + " schedule(s)");
 }
 
 PeriodicSchedules::Schedule PeriodicSchedules::read(const json& definition) {
@@ -150,7 +149,7 @@ std::int64_t PeriodicSchedules::next_run(const Schedule& schedule, std::int64_t 
 
 void PeriodicSchedules::arm(const Schedule& schedule, SteadyTime now, std::int64_t unix_now) {
   // A run missed while the broker was down comes once, now.
-  SteadyTime at = std::max(now, steady_at(schedule.next_run_at, now, unix_now));
+  SteadyTime at = std::max(now, steady_time_of(schedule.next_run_at, now, unix_now));
   due_.emplace(at, std::make_pair(schedule.name, schedule.next_run_at));
 }
 

@@ -14,8 +14,8 @@ namespace {
 constexpr std::size_t kMaxSubmitMany = 10000;
 constexpr std::size_t kMaxBatch = 10000;
 constexpr std::int64_t kMaxWaitMs = 3600 * 1000;
-constexpr std::array<std::string_view, 4> kBuiltinBrokerMethods = {"broker.ping", "broker.stats",
-                                                                   "broker.functions", "broker.nodes"};
+constexpr std::array<std::string_view, 4> kBuiltinBrokerMethods = {"broker.ping", "broker.stats", "broker.functions",
+                                                                   "broker.nodes"};
 
 TaskId read_task_id(const json& params) {
   std::string text = params::required_string(params::object(params), "id");
@@ -97,7 +97,12 @@ json submission_answer(const Submitted& submitted) {
 
 RequestHandler::RequestHandler(Scheduler& scheduler, PeriodicSchedules& schedules, RuleEngine& rules, Outbox& outbox,
                                std::size_t max_depth, std::map<std::string, BrokerMethod, std::less<>> custom_methods)
-    : scheduler_(scheduler), schedules_(schedules), rules_(rules), outbox_(outbox), limits_{max_depth}, custom_methods_(std::move(custom_methods)) {}
+    : scheduler_(scheduler),
+      schedules_(schedules),
+      rules_(rules),
+      outbox_(outbox),
+      limits_{max_depth},
+      custom_methods_(std::move(custom_methods)) {}
 
 bool RequestHandler::is_builtin(std::string_view method) {
   for (auto builtin : kBuiltinBrokerMethods) {
@@ -114,11 +119,11 @@ void RequestHandler::handle_frame(const Envelope& envelope, std::string_view bod
     return;
   }
   if (frame.messages.size() > kMaxBatch) {
-    outbox_.reply_error(ReplyTo{envelope, nullptr, nullptr, 0},
-                        rpc::Error{rpc::kInvalidRequest,
-                                   "a batch of " + std::to_string(frame.messages.size()) +
-                                       " messages is over the limit of 10000",
-                                   nullptr});
+    outbox_.reply_error(
+        ReplyTo{envelope, nullptr, nullptr, 0},
+        rpc::Error{rpc::kInvalidRequest,
+                   "a batch of " + std::to_string(frame.messages.size()) + " messages is over the limit of 10000",
+                   nullptr});
     return;
   }
   std::shared_ptr<BatchReply> batch;
@@ -151,8 +156,8 @@ void RequestHandler::handle_frame(const Envelope& envelope, std::string_view bod
   }
 }
 
-void RequestHandler::handle(rpc::Request& request, const std::optional<ReplyTo>& reply_to,
-                            std::string_view routing_id, SteadyTime now) {
+void RequestHandler::handle(rpc::Request& request, const std::optional<ReplyTo>& reply_to, std::string_view routing_id,
+                            SteadyTime now) {
   try {
     std::optional<json> result = call(request, reply_to, routing_id, now);
     if (result && reply_to) outbox_.reply_result(*reply_to, std::move(*result));
@@ -223,7 +228,8 @@ json RequestHandler::submit_many(json& spec) {
   std::vector<TaskId> made(specs.size(), 0);
   for (std::size_t index : order) {
     NewTask& task = specs[index].task;
-    for (const auto& dependency : specs[index].batch_dependencies) task.depends_on[dependency.position] = made[dependency.index];
+    for (const auto& dependency : specs[index].batch_dependencies)
+      task.depends_on[dependency.position] = made[dependency.index];
     made[index] = scheduler_.submit(std::move(task), std::nullopt).id;
   }
   json ids = json::array();
@@ -263,7 +269,9 @@ std::optional<json> RequestHandler::call_task_method(rpc::Request& request, cons
     TaskQuery query;
     if (auto state = params::optional_string(spec, "state")) {
       query.state = parse_task_state(*state);
-      if (!query.state) throw RpcError(rpc::kInvalidParams, "state must be one of PENDING, QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED");
+      if (!query.state)
+        throw RpcError(rpc::kInvalidParams,
+                       "state must be one of PENDING, QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED");
     }
     query.function = params::optional_string(spec, "function");
     query.offset = static_cast<std::size_t>(params::integer(spec, "offset", 0, 0, INT64_MAX));
@@ -325,8 +333,7 @@ std::optional<json> RequestHandler::call_node_method(const rpc::Request& request
     if ((progress == spec.end()) == (partial == spec.end())) {
       throw RpcError(rpc::kInvalidParams, "node.progress carries progress or partial, exactly one");
     }
-    scheduler_.progress(routing_id, id, attempt,
-                        progress == spec.end() ? std::nullopt : std::optional<json>(*progress),
+    scheduler_.progress(routing_id, id, attempt, progress == spec.end() ? std::nullopt : std::optional<json>(*progress),
                         partial == spec.end() ? std::nullopt : std::optional<json>(*partial));
     return json::object();
   }
@@ -353,10 +360,8 @@ json RequestHandler::call_schedule_method(const rpc::Request& request) {
 std::optional<json> RequestHandler::call_broker_method(const rpc::Request& request, SteadyTime now) {
   const std::string& method = request.method;
   if (method == "broker.ping") {
-    return json{{"pong", true},
-                {"epoch", scheduler_.epoch()},
-                {"version", zerotask::version()},
-                {"time", unix_time_ms()}};
+    return json{
+        {"pong", true}, {"epoch", scheduler_.epoch()}, {"version", zerotask::version()}, {"time", unix_time_ms()}};
   }
   if (method == "broker.stats") return scheduler_.stats(now);
   if (method == "broker.functions") return scheduler_.functions();

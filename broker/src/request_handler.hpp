@@ -22,8 +22,7 @@ namespace zerotask::broker {
 class RequestHandler {
  public:
   RequestHandler(Scheduler& scheduler, PeriodicSchedules& schedules, RuleEngine& rules, Outbox& outbox,
-                 std::size_t max_depth,
-                 std::map<std::string, BrokerMethod, std::less<>> custom_methods);
+                 std::size_t max_depth, std::map<std::string, BrokerMethod, std::less<>> custom_methods);
 
   void handle_frame(const Envelope& envelope, std::string_view body, SteadyTime now);
 
@@ -35,8 +34,8 @@ class RequestHandler {
   void handle(rpc::Request& request, const std::optional<ReplyTo>& reply_to, std::string_view routing_id,
               SteadyTime now);
   // Returns the result to send now, or nullopt when the answer comes later.
-  std::optional<json> call(rpc::Request& request, const std::optional<ReplyTo>& reply_to,
-                           std::string_view routing_id, SteadyTime now);
+  std::optional<json> call(rpc::Request& request, const std::optional<ReplyTo>& reply_to, std::string_view routing_id,
+                           SteadyTime now);
   std::optional<json> call_task_method(rpc::Request& request, const std::optional<ReplyTo>& reply_to, SteadyTime now);
   std::optional<json> call_node_method(const rpc::Request& request, const std::string& routing_id, SteadyTime now);
   std::optional<json> call_broker_method(const rpc::Request& request, SteadyTime now);

@@ -32,7 +32,8 @@ void RuleEngine::apply() {
 json RuleEngine::emit(const json& params) {
   const json& spec = params::object(params);
   std::string event = params::required_string(spec, "event");
-  if (event.empty() || event.size() > kMaxEventBytes) throw RpcError(rpc::kInvalidParams, "event must be 1 to 1024 bytes");
+  if (event.empty() || event.size() > kMaxEventBytes)
+    throw RpcError(rpc::kInvalidParams, "event must be 1 to 1024 bytes");
   auto data = spec.find("data");
   std::vector<MadeTask> made = rules_.on_event(event, data == spec.end() ? json() : *data);
   std::size_t largest = 0;

@@ -95,7 +95,8 @@ void check_make(const json& make) {
     throw std::invalid_argument("make.params must be an array or an object");
   }
   if (auto priority = make.find("priority"); priority != make.end()) {
-    if (!priority->is_number_integer() || priority->get<std::int64_t>() < 0 || priority->get<std::int64_t>() > kMaxPriority) {
+    if (!priority->is_number_integer() || priority->get<std::int64_t>() < 0 ||
+        priority->get<std::int64_t>() > kMaxPriority) {
       throw std::invalid_argument("make.priority must be an integer 0 to 9");
     }
   }
@@ -121,7 +122,8 @@ Rules Rules::parse(const std::string& text, const std::string& source) {
   if (document.is_discarded()) throw std::runtime_error("rules file " + source + " is not valid JSON");
   auto list = document.is_object() ? document.find("rules") : document.end();
   if (list == document.end() || !list->is_array() || list->size() > kMaxRules) {
-    throw std::runtime_error("rules file " + source + " must be an object with \"rules\": an array of at most 1000 rules");
+    throw std::runtime_error("rules file " + source +
+                             " must be an object with \"rules\": an array of at most 1000 rules");
   }
   Rules rules;
   std::set<std::string> names;
@@ -137,9 +139,11 @@ Rules Rules::parse(const std::string& text, const std::string& source) {
       }
       if (!names.insert(name).second) throw std::invalid_argument("another rule has this name");
       bool on_task = entry.contains("task");
-      if (on_task == entry.contains("event")) throw std::invalid_argument("give task or event (a pattern), exactly one");
+      if (on_task == entry.contains("event"))
+        throw std::invalid_argument("give task or event (a pattern), exactly one");
       const json& pattern = entry[on_task ? "task" : "event"];
-      if (!pattern.is_string()) throw std::invalid_argument(std::string(on_task ? "task" : "event") + " must be a string");
+      if (!pattern.is_string())
+        throw std::invalid_argument(std::string(on_task ? "task" : "event") + " must be a string");
       auto make = entry.find("make");
       if (make == entry.end()) throw std::invalid_argument("make is missing");
       check_make(*make);
@@ -174,12 +178,14 @@ std::vector<MadeTask> Rules::made_of(bool on_task, const std::string& subject, c
       task.rule = rule.name;
       task.task.function = fill_name(rule.make, "function", values, "");
       task.task.queue = fill_name(rule.make, "queue", values, std::string(kDefaultQueue));
-      if (auto params = rule.make.find("params"); params != rule.make.end()) task.task.params_json = rpc::to_text(fill(*params, values));
+      if (auto params = rule.make.find("params"); params != rule.make.end())
+        task.task.params_json = rpc::to_text(fill(*params, values));
       task.task.priority = rule.make.value("priority", 0);
       task.task.unique = true;
       made.push_back(std::move(task));
     } catch (const std::exception& error) {
-      log(LogLevel::Warn, "broker", "rule '" + rule.name + "' matched " + subject + " but made no task: " + error.what());
+      log(LogLevel::Warn, "broker",
+          "rule '" + rule.name + "' matched " + subject + " but made no task: " + error.what());
     }
   }
   return made;

@@ -62,7 +62,7 @@ struct NewTask {
   std::string idempotency_key;
   std::string queue = std::string(kDefaultQueue);
   int priority = 0;
-  std::int64_t run_at = 0;  // ms since the Unix epoch; 0: at once
+  std::int64_t run_at = 0;         // ms since the Unix epoch; 0: at once
   std::vector<TaskId> depends_on;  // existing tasks, no repeats
   DependencyFailure on_dependency_failure = DependencyFailure::Cancel;
   PassResults pass_results = PassResults::None;
@@ -141,8 +141,8 @@ class Scheduler {
   // ---- nodes (by the routing id of their DEALER)
   // Registers a node, replacing any with the same name or routing id. `running`
   // renews the leases the node still holds from before (see docs/PROTOCOL.md, node.hello).
-  json hello(const std::string& routing_id, std::string name, std::vector<FunctionSpec> functions,
-             std::size_t slots, const std::vector<LeaseToken>& running, SteadyTime now,
+  json hello(const std::string& routing_id, std::string name, std::vector<FunctionSpec> functions, std::size_t slots,
+             const std::vector<LeaseToken>& running, SteadyTime now,
              std::vector<std::string> queues = {std::string(kDefaultQueue)});
   // Notes that the node is alive; false if it is unknown.
   bool touch(const std::string& routing_id, SteadyTime now);
@@ -276,7 +276,7 @@ class Scheduler {
   NodeRegistry nodes_;
   ReadyQueues ready_;
   FunctionLimits limits_;
-  std::unordered_map<std::string, std::string> held_;  // function -> why its queued tasks wait
+  std::unordered_map<std::string, std::string> held_;     // function -> why its queued tasks wait
   std::multimap<SteadyTime, std::string> limit_wakeups_;  // when a rate-limited function has a token again
   std::unordered_map<std::string, std::size_t> running_by_function_;
   std::set<std::string> dirty_lanes_;  // lane keys that may have work to hand out this turn
@@ -286,7 +286,7 @@ class Scheduler {
   std::uint64_t next_waiter_serial_ = 1;
   std::unordered_map<std::string, FunctionDefaults> function_defaults_;
   std::unordered_map<std::string, TaskId> idempotency_keys_;
-  std::unordered_multimap<std::size_t, TaskId> unique_tasks_;  // by the hash of function, queue and params
+  std::unordered_multimap<std::size_t, TaskId> unique_tasks_;   // by the hash of function, queue and params
   std::unordered_map<TaskId, std::vector<TaskId>> dependents_;  // a task not final yet -> the tasks waiting for it
   std::unordered_map<TaskId, std::size_t> pins_;
   std::unordered_map<TaskId, std::int64_t> expired_while_pinned_;  // -> the ended_at that expired
@@ -298,10 +298,10 @@ class Scheduler {
   // RUNNING tasks recovered from the store that no node has reclaimed yet, with the
   // end of their lease.
   std::unordered_map<TaskId, SteadyTime> orphans_;
-  std::deque<Finished> finished_;  // SUCCEEDED and CANCELLED
-  std::deque<Finished> failed_;    // FAILED: dead letters, kept longer
+  std::deque<Finished> finished_;                // SUCCEEDED and CANCELLED
+  std::deque<Finished> failed_;                  // FAILED: dead letters, kept longer
   std::multimap<SteadyTime, Finished> own_ttl_;  // final tasks with their own result_ttl_ms, by when they go
-  std::array<std::size_t, 6> counts_{};  // tasks held, by state
+  std::array<std::size_t, 6> counts_{};          // tasks held, by state
   std::uint64_t submitted_ = 0;
   std::uint64_t retried_ = 0;
   std::uint64_t stale_results_ = 0;

@@ -13,7 +13,9 @@ constexpr std::size_t kMaxDependencies = 10000;
 // countdown_ms, eta and result_ttl_ms reach at most a year (365 days) ahead.
 constexpr std::int64_t kMaxAheadMs = 365LL * 24 * 3600 * 1000;
 
-[[noreturn]] void invalid(const std::string& message) { throw RpcError(rpc::kInvalidParams, message); }
+[[noreturn]] void invalid(const std::string& message) {
+  throw RpcError(rpc::kInvalidParams, message);
+}
 
 // One of `names` (its index), or `fallback` when the field is absent.
 template <class Enum, std::size_t N>
@@ -119,7 +121,8 @@ TaskSpec read_task_spec(json& spec, std::size_t batch_size, std::int64_t unix_no
   task.priority = static_cast<int>(params::integer(spec, "priority", 0, 0, kMaxPriority));
   task.run_at = read_run_at(spec, unix_now);
   read_dependencies(spec, batch_size, read);
-  task.on_dependency_failure = read_choice(spec, "on_dependency_failure", kDependencyFailureNames, DependencyFailure::Cancel);
+  task.on_dependency_failure =
+      read_choice(spec, "on_dependency_failure", kDependencyFailureNames, DependencyFailure::Cancel);
   task.pass_results = read_choice(spec, "pass_results", kPassResultsNames, PassResults::None);
   task.unique = params::boolean(spec, "unique", false);
   task.result_ttl_ms = params::integer(spec, "result_ttl_ms", -1, 0, kMaxAheadMs);

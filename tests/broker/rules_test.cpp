@@ -8,7 +8,9 @@ using zerotask::json;
 
 namespace {
 
-json params_of(const MadeTask& made) { return json::parse(made.task.params_json); }
+json params_of(const MadeTask& made) {
+  return json::parse(made.task.params_json);
+}
 
 std::string parse_error(const std::string& text) {
   try {
@@ -80,7 +82,8 @@ TEST_CASE("a rules file with a bad rule is refused naming the file, the rule and
   CHECK(parse_error(R"({"rule": []})").find("\"rules\"") != std::string::npos);
   CHECK(parse_error(R"({"rules": [{"name": "x", "task": "a", "event": "b", "make": {"function": "f"}}]})")
             .find("rule 'x': give task or event") != std::string::npos);
-  CHECK(parse_error(R"({"rules": [{"name": "x", "task": "a"}]})").find("rule 'x': make is missing") != std::string::npos);
+  CHECK(parse_error(R"({"rules": [{"name": "x", "task": "a"}]})").find("rule 'x': make is missing") !=
+        std::string::npos);
   CHECK(parse_error(R"({"rules": [{"name": "x", "task": "a", "make": {"params": []}}]})")
             .find("rule 'x': make.function") != std::string::npos);
   CHECK(parse_error(R"({"rules": [{"name": "x", "task": "a", "make": {"function": "f", "eta": 1}}]})")
@@ -92,5 +95,6 @@ TEST_CASE("a rules file with a bad rule is refused naming the file, the rule and
   CHECK(parse_error(R"({"rules": [{"name": "x", "task": "a", "make": {"function": "f"}},
                                    {"name": "x", "task": "b", "make": {"function": "f"}}]})")
             .find("another rule has this name") != std::string::npos);
-  CHECK(parse_error(R"({"rules": [{"task": "a", "make": {"function": "f"}}]})").find("rule '#1': name") != std::string::npos);
+  CHECK(parse_error(R"({"rules": [{"task": "a", "make": {"function": "f"}}]})").find("rule '#1': name") !=
+        std::string::npos);
 }

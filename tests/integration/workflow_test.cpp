@@ -35,9 +35,10 @@ TEST_CASE("a chain submitted as one batch passes each result to the next task" *
   SystemFixture system;
   system.start_broker();
   system.start_node("n1");
-  json tasks = json::array({json{{"function", "add"}, {"params", {1, 2}}},
-                            json{{"function", "multiply"}, {"params", {10}}, {"depends_on", {0}}, {"pass_results", "prepend"}},
-                            json{{"function", "add"}, {"params", {5}}, {"depends_on", {1}}, {"pass_results", "prepend"}}});
+  json tasks =
+      json::array({json{{"function", "add"}, {"params", {1, 2}}},
+                   json{{"function", "multiply"}, {"params", {10}}, {"depends_on", {0}}, {"pass_results", "prepend"}},
+                   json{{"function", "add"}, {"params", {5}}, {"depends_on", {1}}, {"pass_results", "prepend"}}});
   json ids = result_of(system, "task.submit_many", {{"tasks", tasks}})["ids"];
   json last = wait_for(system, ids[2]);
   CHECK(last["state"] == "SUCCEEDED");
@@ -50,7 +51,8 @@ TEST_CASE("a dependent of a failed task is cancelled with an error naming the fa
   system.start_broker();
   system.start_node("n1");
   std::string failing = result_of(system, "task.submit", {{"function", "fail"}, {"params", {"boom"}}})["id"];
-  std::string dependent = result_of(system, "task.submit", {{"function", "add"}, {"params", {1, 1}}, {"depends_on", {failing}}})["id"];
+  std::string dependent =
+      result_of(system, "task.submit", {{"function", "add"}, {"params", {1, 1}}, {"depends_on", {failing}}})["id"];
   json task = wait_for(system, dependent);
   CHECK(task["state"] == "CANCELLED");
   CHECK(task["error"]["data"]["dependency"] == failing);
@@ -110,8 +112,9 @@ TEST_CASE("a periodic schedule makes tasks, survives a broker restart and fires 
   const std::vector<std::string> durable = {"--store", dir.file("tasks.db")};
   SystemFixture system;
   system.start_broker(durable);
-  json added = result_of(system, "schedule.add",
-                         {{"name", "tick"}, {"interval_ms", 200}, {"task", {{"function", "echo"}, {"params", {"tick"}}}}});
+  json added =
+      result_of(system, "schedule.add",
+                {{"name", "tick"}, {"interval_ms", 200}, {"task", {{"function", "echo"}, {"params", {"tick"}}}}});
   CHECK(added["name"] == "tick");
   REQUIRE(wait_until([&] { return tasks_of(system, "echo") >= 3; }, 5s));
   int before_kill = tasks_of(system, "echo");
@@ -212,7 +215,8 @@ TEST_CASE("rules make tasks from succeeded tasks and from emitted events, dedupl
 TEST_CASE("a broker whose rules file has a bad rule stops at start naming the rule and the reason" *
           doctest::timeout(60)) {
   TempDir dir;
-  write_file(dir.file("rules.json"), R"({"rules": [{"name": "broken", "task": "add(", "make": {"function": "echo"}}]})");
+  write_file(dir.file("rules.json"),
+             R"({"rules": [{"name": "broken", "task": "add(", "make": {"function": "echo"}}]})");
   auto result = run_command(bin_dir() + "/broker", {"--endpoint", free_tcp_endpoint(), "--store", "memory", "--rules",
                                                     dir.file("rules.json")});
   CHECK(result.exit_code == 1);

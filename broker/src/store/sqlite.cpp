@@ -15,12 +15,14 @@ namespace {
 }  // namespace
 
 Statement::Statement(sqlite3* db, std::string_view sql) : db_(db) {
-  int code = sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &statement_,
-                                nullptr);
+  int code =
+      sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &statement_, nullptr);
   if (code != SQLITE_OK) fail(db, code, "preparing a statement");
 }
 
-Statement::~Statement() { sqlite3_finalize(statement_); }
+Statement::~Statement() {
+  sqlite3_finalize(statement_);
+}
 
 void Statement::bind(int index, std::int64_t value) {
   int code = sqlite3_bind_int64(statement_, index, value);
@@ -51,7 +53,9 @@ void Statement::reset() {
   sqlite3_clear_bindings(statement_);
 }
 
-std::int64_t Statement::column_int(int index) const { return sqlite3_column_int64(statement_, index); }
+std::int64_t Statement::column_int(int index) const {
+  return sqlite3_column_int64(statement_, index);
+}
 
 std::string_view Statement::column_text(int index) const {
   const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(statement_, index));
@@ -59,11 +63,13 @@ std::string_view Statement::column_text(int index) const {
   return {text, static_cast<std::size_t>(sqlite3_column_bytes(statement_, index))};
 }
 
-bool Statement::column_is_null(int index) const { return sqlite3_column_type(statement_, index) == SQLITE_NULL; }
+bool Statement::column_is_null(int index) const {
+  return sqlite3_column_type(statement_, index) == SQLITE_NULL;
+}
 
 Database::Database(const std::string& path) {
-  int code = sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                             nullptr);
+  int code =
+      sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (code != SQLITE_OK) {
     std::string message = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(code);
     sqlite3_close(db_);
@@ -73,7 +79,9 @@ Database::Database(const std::string& path) {
   sqlite3_extended_result_codes(db_, 1);
 }
 
-Database::~Database() { sqlite3_close(db_); }
+Database::~Database() {
+  sqlite3_close(db_);
+}
 
 void Database::exec(std::string_view sql) {
   std::string text(sql);
@@ -98,6 +106,8 @@ std::int64_t Database::query_int(std::string_view sql) {
   return statement.column_int(0);
 }
 
-bool Database::in_transaction() const { return sqlite3_get_autocommit(db_) == 0; }
+bool Database::in_transaction() const {
+  return sqlite3_get_autocommit(db_) == 0;
+}
 
 }  // namespace zerotask::broker::sqlite

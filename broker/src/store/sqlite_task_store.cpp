@@ -76,7 +76,8 @@ void set_flags(TaskRecord& record, std::int64_t flags) {
   record.unique = (flags & kUnique) != 0;
   record.cancel_requested = (flags & kCancelRequested) != 0;
   record.partials_truncated = (flags & kPartialsTruncated) != 0;
-  record.on_dependency_failure = (flags & kRunOnDependencyFailure) != 0 ? DependencyFailure::Run : DependencyFailure::Cancel;
+  record.on_dependency_failure =
+      (flags & kRunOnDependencyFailure) != 0 ? DependencyFailure::Run : DependencyFailure::Cancel;
 }
 
 // depends_on as a JSON array of integers; NULL when empty.
@@ -94,7 +95,9 @@ void bind_dependencies(sqlite::Statement& statement, int index, const std::vecto
   statement.bind(index, text);
 }
 
-std::int64_t as_column(TaskId id) { return static_cast<std::int64_t>(id); }
+std::int64_t as_column(TaskId id) {
+  return static_cast<std::int64_t>(id);
+}
 
 void bind_json(sqlite::Statement& statement, int index, const json& value) {
   if (value.is_null()) {
@@ -148,9 +151,11 @@ struct SqliteTaskStore::Statements {
       : begin(db, "BEGIN"),
         commit(db, "COMMIT"),
         rollback(db, "ROLLBACK"),
-        insert(db, "INSERT INTO tasks (" + std::string(kColumns) +
-                       ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, "
-                       "?21, ?22, ?23, ?24)"),
+        insert(
+            db,
+            "INSERT INTO tasks (" + std::string(kColumns) +
+                ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, "
+                "?21, ?22, ?23, ?24)"),
         update(db, kUpdate),
         erase(db, "DELETE FROM tasks WHERE id = ?1"),
         put_setting(db, "INSERT OR REPLACE INTO settings (key, value) VALUES (?1, ?2)"),
@@ -208,7 +213,8 @@ void SqliteTaskStore::open_schema(const std::string& path) {
     db_.exec(kAddVersion2Columns);
     db_.exec("PRAGMA user_version = " + std::to_string(kStoreSchemaVersion));
     db_.exec("COMMIT");
-    log(LogLevel::Info, "store", "upgraded " + path + " from schema version 1 to " + std::to_string(kStoreSchemaVersion));
+    log(LogLevel::Info, "store",
+        "upgraded " + path + " from schema version 1 to " + std::to_string(kStoreSchemaVersion));
     return;
   }
   if (version != kStoreSchemaVersion) {
@@ -254,7 +260,8 @@ void SqliteTaskStore::load() {
     records_.insert(std::move(record));
   }
   sqlite::Statement settings(db_.handle(), "SELECT key, value FROM settings");
-  while (settings.step()) records_.put_setting(std::string(settings.column_text(0)), std::string(settings.column_text(1)));
+  while (settings.step())
+    records_.put_setting(std::string(settings.column_text(0)), std::string(settings.column_text(1)));
 }
 
 void SqliteTaskStore::put_setting(const std::string& key, std::string value_json) {

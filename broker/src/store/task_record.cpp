@@ -2,16 +2,15 @@
 
 namespace zerotask::broker {
 
-std::string_view to_string(DependencyFailure policy) { return policy == DependencyFailure::Run ? "run" : "cancel"; }
+std::string_view to_string(DependencyFailure policy) {
+  return policy == DependencyFailure::Run ? "run" : "cancel";
+}
 
 std::string_view to_string(PassResults pass) {
   switch (pass) {
-    case PassResults::Prepend:
-      return "prepend";
-    case PassResults::List:
-      return "list";
-    case PassResults::None:
-      break;
+    case PassResults::Prepend: return "prepend";
+    case PassResults::List: return "list";
+    case PassResults::None: break;
   }
   return "none";
 }

@@ -31,9 +31,9 @@ struct TaskRecord {
   // skips one attempt number (the one a hand-out sent just before a crash, whose
   // commit never happened, may have used).
   bool skip_attempt = false;
-  int attempt = 0;      // hand-outs to nodes so far; with the id, the token of the current lease
-  int retries = 0;      // failed attempts retried since submission or the last task.retry
-  int max_retries = -1;  // -1: the function's default, else the broker's
+  int attempt = 0;              // hand-outs to nodes so far; with the id, the token of the current lease
+  int retries = 0;              // failed attempts retried since submission or the last task.retry
+  int max_retries = -1;         // -1: the function's default, else the broker's
   std::int64_t timeout_ms = 0;  // 0: the function's default, else none
   std::int64_t run_at = 0;      // PENDING: when the task is queued again (ms since the Unix epoch)
   std::string idempotency_key;  // empty: none
@@ -42,7 +42,7 @@ struct TaskRecord {
   std::vector<TaskId> depends_on;
   DependencyFailure on_dependency_failure = DependencyFailure::Cancel;
   PassResults pass_results = PassResults::None;
-  bool unique = false;          // deduplicated against live tasks of the same function, queue and params
+  bool unique = false;              // deduplicated against live tasks of the same function, queue and params
   std::int64_t result_ttl_ms = -1;  // how long it is kept once final; -1: the broker's default
   bool cancel_requested = false;    // RUNNING: a cancel waits for the node
   // Not stored: how many dependencies are not final yet (PENDING until 0).
@@ -51,10 +51,10 @@ struct TaskRecord {
   std::int64_t started_at = 0;
   std::int64_t ended_at = 0;
   std::string node;
-  json result;    // set when SUCCEEDED
-  json error;     // {code, message, data?} when FAILED or CANCELLED; null otherwise
-  json progress;  // the last progress report; null when none
-  json partials;  // the partial results streamed so far, an array; null when none
+  json result;                      // set when SUCCEEDED
+  json error;                       // {code, message, data?} when FAILED or CANCELLED; null otherwise
+  json progress;                    // the last progress report; null when none
+  json partials;                    // the partial results streamed so far, an array; null when none
   bool partials_truncated = false;  // later partials were dropped: past the payload limit
   std::size_t partials_bytes = 0;   // not stored: `partials` serialized, once counted
 };
