@@ -8,7 +8,10 @@
 // stopped.
 //
 // Pure logic: it changes records through the TaskStore and puts replies and events
-// in the Outbox; the loop commits and sends them. Loop thread only.
+// in the Outbox; the loop commits and sends them. Loop thread only. Its members are
+// defined by concern: scheduler.cpp (a task's life, clients), scheduler_nodes.cpp,
+// scheduler_dispatch.cpp, scheduler_dependencies.cpp, scheduler_timers.cpp and
+// scheduler_introspection.cpp.
 #pragma once
 
 #include <array>
