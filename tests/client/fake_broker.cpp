@@ -4,6 +4,7 @@
 #include <array>
 #include <atomic>
 #include <cerrno>
+#include <cmath>
 #include <deque>
 #include <future>
 #include <mutex>
@@ -78,6 +79,7 @@ class FakeBroker::Loop {
   bool garbage = false;
   std::set<std::string> answers_dropped;       // methods
   std::map<std::string, rpc::Error> refusals;  // method -> the error it is answered with
+  std::map<std::string, std::string> rules;    // event -> the function its emit makes a task of
 
   void stop() {
     router_.reset();
@@ -257,12 +259,105 @@ class FakeBroker::Loop {
       if (request.method == "task.wait") return wait(envelope, id, request.params);
       if (request.method == "task.get") return reply(envelope, rpc::encode_result(id, find(request.params).object));
       if (request.method == "task.cancel") return cancel(envelope, id, request.params);
+      if (auto answer = automation_answer(request.method, request.params)) {
+        return reply(envelope, rpc::encode_result(id, *answer));
+      }
       if (request.method == "broker.functions") return reply(envelope, rpc::encode_result(id, functions()));
       if (request.method == "broker.stats") return reply(envelope, rpc::encode_result(id, {{"store", "fake"}}));
       throw RpcError(rpc::kMethodNotFound, "unknown method " + request.method);
     } catch (const RpcError& error) {
       reply(envelope, rpc::encode_error(id, error.error()));
     }
+  }
+
+  // The answer to a schedule.*, limits.* or event.emit request; nothing for another
+  // method.
+  std::optional<json> automation_answer(const std::string& method, const json& params) {
+    if (method == "schedule.add") return add_schedule(params);
+    if (method == "schedule.list") return all("schedules", schedules_);
+    if (method == "schedule.remove") return remove(schedules_, params, "name", "no schedule ");
+    if (method == "limits.set") return set_limits(params);
+    if (method == "limits.list") return all("limits", limits_);
+    if (method == "limits.remove") return remove(limits_, params, "function", "no limits on function ");
+    if (method == "event.emit") return emit(params);
+    return std::nullopt;
+  }
+
+  // The schedule object, as the broker answers it (but never run).
+  json add_schedule(const json& params) {
+    const json& object = params::object(params);
+    std::string name = params::required_string(object, "name");
+    json schedule = {{"name", name}};
+    if (object.contains("cron") == object.contains("interval_ms")) {
+      throw RpcError(rpc::kInvalidParams, "give cron or interval_ms, exactly one");
+    }
+    if (object.contains("cron")) {
+      schedule["cron"] = params::required_string(object, "cron");
+    } else {
+      schedule["interval_ms"] = params::required_integer(object, "interval_ms", 100, 31'536'000'000);
+    }
+    auto task = object.find("task");
+    if (task == object.end() || !task->is_object()) throw RpcError(rpc::kInvalidParams, "task must be an object");
+    params::required_string(*task, "function");
+    for (const char* field : {"depends_on", "countdown_ms", "eta", "idempotency_key", "wait"}) {
+      if (task->contains(field)) {
+        throw RpcError(rpc::kInvalidParams, "task: " + std::string(field) + " cannot be given in a schedule");
+      }
+    }
+    schedule["task"] = *task;
+    schedule["next_run_at"] = kFakeNextRunAt;
+    schedules_[name] = schedule;
+    return schedule;
+  }
+
+  json set_limits(const json& params) {
+    const json& object = params::object(params);
+    std::string function = params::required_string(object, "function");
+    json limits = {{"function", function}};
+    if (auto rate = object.find("rate_per_s"); rate != object.end()) {
+      if (!rate->is_number() || !(rate->get<double>() > 0)) {
+        throw RpcError(rpc::kInvalidParams, "rate_per_s must be a number above 0");
+      }
+      limits["rate_per_s"] = rate->get<double>();
+      limits["burst"] =
+          params::integer(object, "burst", static_cast<std::int64_t>(std::ceil(rate->get<double>())), 1, 1'000'000);
+    } else if (object.contains("burst")) {
+      throw RpcError(rpc::kInvalidParams, "burst needs rate_per_s");
+    }
+    if (object.contains("concurrency")) limits["concurrency"] = params::integer(object, "concurrency", 0, 1, 1'000'000);
+    if (limits.size() == 1) throw RpcError(rpc::kInvalidParams, "give rate_per_s, concurrency or both");
+    limits_[function] = limits;
+    return limits;
+  }
+
+  // {"<key>": [...]}: the values of `named`, sorted by name.
+  static json all(const char* key, const std::map<std::string, json>& named) {
+    json list = json::array();
+    for (const auto& [name, value] : named) list.push_back(value);
+    return {{key, list}};
+  }
+
+  // The value removed, or not_found ("<missing><name>").
+  static json remove(std::map<std::string, json>& named, const json& params, const char* key,
+                     const std::string& missing) {
+    std::string name = params::required_string(params::object(params), key);
+    auto it = named.find(name);
+    if (it == named.end()) throw RpcError(rpc::kNotFound, missing + name);
+    json value = std::move(it->second);
+    named.erase(it);
+    return value;
+  }
+
+  json emit(const json& params) {
+    const json& object = params::object(params);
+    std::string event = params::required_string(object, "event");
+    if (event.empty()) throw RpcError(rpc::kInvalidParams, "event must be 1 to 1024 bytes");
+    json ids = json::array();
+    if (auto rule = rules.find(event); rule != rules.end()) {
+      json params_of_task = object.contains("data") ? json::array({object["data"]}) : json::array();
+      ids.push_back(make_task({{"function", rule->second}, {"params", params_of_task}}));
+    }
+    return {{"tasks", ids}};
   }
 
   bool is_served(const std::string& function) const {
@@ -438,6 +533,8 @@ class FakeBroker::Loop {
   std::map<std::string, Task> tasks_;
   std::map<std::string, std::string> keys_;  // idempotency key -> task id
   std::vector<std::string> order_;
+  std::map<std::string, json> schedules_;  // by name
+  std::map<std::string, json> limits_;     // by function
   std::map<std::string, int> counts_;
   std::map<std::string, json> last_params_;
 };
@@ -456,6 +553,10 @@ void FakeBroker::serve(const std::string& function, Function body) {
 
 void FakeBroker::hold(const std::string& function) {
   loop_->sync([&] { loop_->held.push_back(function); });
+}
+
+void FakeBroker::on_event(const std::string& event, const std::string& function) {
+  loop_->sync([&] { loop_->rules[event] = function; });
 }
 
 void FakeBroker::cap_waits(std::chrono::milliseconds cap) {

@@ -11,11 +11,17 @@
 // A request whose method has no dot is a direct call of that function. It honours
 // idempotency keys and keeps its tasks across stop() and start(), as a broker with
 // a durable store would.
+// Schedules and limits are kept and checked as the broker checks them (exactly one
+// of cron and interval_ms, no task field a schedule cannot take; at least one of
+// rate_per_s and concurrency, burst only with rate_per_s), but a schedule never
+// runs: its next_run_at is always kFakeNextRunAt, and limits hold nothing back.
+// event.emit makes a task only for an event given to on_event().
 // Every public member function is thread-safe: it runs on the fake's thread and
 // returns when done.
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -29,6 +35,9 @@ namespace zerotask::testing {
 
 class FakeBroker {
  public:
+  // The next_run_at of every schedule: 2026-11-24T03:00:00.000Z.
+  static constexpr std::int64_t kFakeNextRunAt = 1795489200000;
+
   // Returns the task's result, or throws zerotask::RpcError for a failure.
   using Function = std::function<json(const json& params)>;
 
@@ -43,6 +52,9 @@ class FakeBroker {
 
   void serve(const std::string& function, Function body);
   void hold(const std::string& function);
+  // An event.emit of exactly `event` makes one task of `function`, with the event's
+  // data (when given) as its one param; any other event makes none.
+  void on_event(const std::string& event, const std::string& function);
   // task.wait answers with the task as it is after at most `cap`, however long the
   // client asked to wait (as a broker does once timeout_ms passes).
   void cap_waits(std::chrono::milliseconds cap);

@@ -132,3 +132,124 @@ TEST_CASE("a workflow step is a function name and its arguments read as zt call 
   CHECK(zerotask::zt::workflow_step("echo [1, 2").params == json::array({"[1, 2"}));
   CHECK_THROWS_AS(zerotask::zt::workflow_step("   "), UsageError);
 }
+
+TEST_CASE("a schedule's params name it, say when, and hold its task as zt submit would send it" *
+          doctest::timeout(30)) {
+  zerotask::zt::ScheduleArguments every;
+  every.name = "tick";
+  every.every_ms = 200;
+  TaskArguments task;
+  task.function = "echo";
+  task.args = {"tick", "5"};
+  task.queue = "reports";
+  task.priority = 5;
+  task.max_retries = 2;
+  task.task_timeout_ms = 1000;
+  task.unique = true;
+  task.result_ttl_ms = 60000;
+  CHECK(zerotask::zt::schedule_params(every, task) == json{{"name", "tick"},
+                                                           {"interval_ms", 200},
+                                                           {"task",
+                                                            {{"function", "echo"},
+                                                             {"params", {"tick", 5}},
+                                                             {"queue", "reports"},
+                                                             {"priority", 5},
+                                                             {"max_retries", 2},
+                                                             {"timeout_ms", 1000},
+                                                             {"unique", true},
+                                                             {"result_ttl_ms", 60000}}}});
+
+  zerotask::zt::ScheduleArguments nightly;
+  nightly.name = "nightly";
+  nightly.cron = "0 3 * * *";
+  TaskArguments report;
+  report.function = "report";
+  report.params = R"({"day": "yesterday"})";
+  CHECK(zerotask::zt::schedule_params(nightly, report) ==
+        json{{"name", "nightly"},
+             {"cron", "0 3 * * *"},
+             {"task", {{"function", "report"}, {"params", {{"day", "yesterday"}}}}}});
+}
+
+TEST_CASE("a schedule needs exactly one of --cron and --every-ms" * doctest::timeout(30)) {
+  TaskArguments task;
+  task.function = "echo";
+  zerotask::zt::ScheduleArguments neither;
+  neither.name = "tick";
+  CHECK_THROWS_WITH_AS(zerotask::zt::schedule_params(neither, task), "give --cron or --every-ms, exactly one",
+                       UsageError);
+  zerotask::zt::ScheduleArguments both = neither;
+  both.cron = "@hourly";
+  both.every_ms = 1000;
+  CHECK_THROWS_WITH_AS(zerotask::zt::schedule_params(both, task), "give --cron or --every-ms, exactly one", UsageError);
+}
+
+TEST_CASE("task options a schedule cannot take are usage errors that say why" * doctest::timeout(30)) {
+  zerotask::zt::ScheduleArguments schedule;
+  schedule.name = "tick";
+  schedule.every_ms = 1000;
+  auto refusal = [&schedule](void (*give)(TaskArguments&)) {
+    TaskArguments task;
+    task.function = "echo";
+    give(task);
+    try {
+      zerotask::zt::schedule_params(schedule, task);
+    } catch (const UsageError& error) {
+      return std::string(error.what());
+    }
+    return std::string("accepted");
+  };
+  CHECK(refusal([](TaskArguments& t) { t.after = {"0000d1f5c2a40001"}; }) ==
+        "--after cannot be given in a schedule: its tasks depend on no other task");
+  CHECK(refusal([](TaskArguments& t) { t.countdown_ms = 5; }) ==
+        "--countdown-ms cannot be given in a schedule: --cron or --every-ms says when its tasks are made");
+  CHECK(refusal([](TaskArguments& t) { t.eta_ms = 1795437582123; }) ==
+        "--eta-ms cannot be given in a schedule: --cron or --every-ms says when its tasks are made");
+  CHECK(refusal([](TaskArguments& t) { t.idempotency_key = "k"; }) ==
+        "--key cannot be given in a schedule: each run makes a new task (--unique keeps slow runs from piling up)");
+  CHECK(refusal([](TaskArguments& t) { t.require_node = true; }) ==
+        "--require-node cannot be given in a schedule: no one waits when its tasks are made");
+  CHECK(refusal([](TaskArguments& t) { t.on_dependency_failure = "run"; }) ==
+        "--on-dependency-failure cannot be given in a schedule: it goes with --after");
+  CHECK(refusal([](TaskArguments& t) { t.pass_results = "list"; }) ==
+        "--pass-results cannot be given in a schedule: it goes with --after");
+  CHECK(refusal([](TaskArguments& t) { t.params = "{not json"; }) == "--params is not valid JSON: {not json");
+  CHECK(refusal([](TaskArguments& t) { t.unique = true; }) == "accepted");
+}
+
+TEST_CASE("limits params carry the limits given and need --rate or --concurrency" * doctest::timeout(30)) {
+  zerotask::zt::LimitsArguments limits;
+  limits.function = "resize";
+  limits.rate = 2.5;
+  limits.burst = 4;
+  limits.concurrency = 3;
+  CHECK(zerotask::zt::limits_params(limits) ==
+        json{{"function", "resize"}, {"rate_per_s", 2.5}, {"burst", 4}, {"concurrency", 3}});
+  zerotask::zt::LimitsArguments only_concurrency;
+  only_concurrency.function = "resize";
+  only_concurrency.concurrency = 1;
+  CHECK(zerotask::zt::limits_params(only_concurrency) == json{{"function", "resize"}, {"concurrency", 1}});
+
+  zerotask::zt::LimitsArguments none;
+  none.function = "resize";
+  CHECK_THROWS_WITH_AS(zerotask::zt::limits_params(none), "give --rate, --concurrency or both", UsageError);
+  zerotask::zt::LimitsArguments burst_alone = none;
+  burst_alone.burst = 2;
+  CHECK_THROWS_WITH_AS(zerotask::zt::limits_params(burst_alone), "--burst needs --rate", UsageError);
+  zerotask::zt::LimitsArguments burst_without_rate = only_concurrency;
+  burst_without_rate.burst = 2;
+  CHECK_THROWS_WITH_AS(zerotask::zt::limits_params(burst_without_rate), "--burst needs --rate", UsageError);
+  zerotask::zt::LimitsArguments zero_rate = none;
+  zero_rate.rate = 0;
+  CHECK_THROWS_WITH_AS(zerotask::zt::limits_params(zero_rate), "--rate must be above 0", UsageError);
+}
+
+TEST_CASE("emit params carry the event and, when given, its data as JSON" * doctest::timeout(30)) {
+  CHECK(zerotask::zt::emit_params({"upload:photos/cat.jpg", ""}) == json{{"event", "upload:photos/cat.jpg"}});
+  CHECK(zerotask::zt::emit_params({"upload:photos/cat.jpg", R"({"size": 2048})"}) ==
+        json{{"event", "upload:photos/cat.jpg"}, {"data", {{"size", 2048}}}});
+  CHECK(zerotask::zt::emit_params({"build", R"("main")"}) == json{{"event", "build"}, {"data", "main"}});
+  CHECK_THROWS_WITH_AS(zerotask::zt::emit_params({"build", "main"}),
+                       R"(DATA is not valid JSON: main (quote a string: '"text"'))", UsageError);
+  CHECK_THROWS_AS(zerotask::zt::emit_params({"deep", std::string(100, '[') + std::string(100, ']')}), UsageError);
+}

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <future>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "client_test_helpers.hpp"
@@ -237,4 +238,156 @@ TEST_CASE("zt watch --json prints one JSON object per line" * doctest::timeout(6
   CHECK(lines[0] == json{{"id", id}, {"partial", {{"row", 1}}}, {"index", 0}});
   CHECK(lines[1]["state"] == "RUNNING");
   CHECK(lines[2]["state"] == "SUCCEEDED");
+}
+
+TEST_CASE("zt schedule add sends the schedule with its task options and prints it" * doctest::timeout(60)) {
+  FakeBroker broker;
+  auto added = zt(
+      broker, {"schedule", "add", "tick", "--every-ms", "200", "echo", "tick", "5", "--queue", "reports", "--priority",
+               "5", "--max-retries", "2", "--task-timeout-ms", "1000", "--unique", "--result-ttl-ms", "60000"});
+  CHECK(added.exit_code == 0);
+  CHECK(added.output ==
+        "schedule  tick\n"
+        "when      every 200 ms\n"
+        "next run  2026-11-24T03:00:00.000Z\n"
+        "task      echo [\"tick\",5] max_retries=2 priority=5 queue=reports result_ttl_ms=60000 timeout_ms=1000 "
+        "unique=true\n");
+  json params = broker.last_params("schedule.add");
+  CHECK(params["name"] == "tick");
+  CHECK(params["interval_ms"] == 200);
+  CHECK_FALSE(params.contains("cron"));
+  CHECK(params["task"] == json{{"function", "echo"},
+                               {"params", {"tick", 5}},
+                               {"queue", "reports"},
+                               {"priority", 5},
+                               {"max_retries", 2},
+                               {"timeout_ms", 1000},
+                               {"unique", true},
+                               {"result_ttl_ms", 60000}});
+
+  auto nightly = zt(broker, {"schedule", "add", "nightly", "--cron", "0 3 * * *", "report", "--json"});
+  CHECK(nightly.exit_code == 0);
+  CHECK(json::parse(nightly.output, nullptr, false) ==
+        json{{"name", "nightly"},
+             {"cron", "0 3 * * *"},
+             {"task", {{"function", "report"}, {"params", json::array()}}},
+             {"next_run_at", FakeBroker::kFakeNextRunAt}});
+}
+
+TEST_CASE("zt schedule add refuses what a schedule cannot take with exit code 2 and sends nothing" *
+          doctest::timeout(60)) {
+  FakeBroker broker;
+  const std::vector<std::pair<std::vector<std::string>, std::string>> refused{
+      {{"--after", kFirst}, "zt: --after cannot be given in a schedule: its tasks depend on no other task\n"},
+      {{"--countdown-ms", "500"},
+       "zt: --countdown-ms cannot be given in a schedule: --cron or --every-ms says when its tasks are made\n"},
+      {{"--eta-ms", "1795437582123"},
+       "zt: --eta-ms cannot be given in a schedule: --cron or --every-ms says when its tasks are made\n"},
+      {{"--key", "k"},
+       "zt: --key cannot be given in a schedule: each run makes a new task (--unique keeps slow runs from piling "
+       "up)\n"},
+  };
+  for (const auto& [options, message] : refused) {
+    std::vector<std::string> args{"schedule", "add", "tick", "--every-ms", "200", "echo"};
+    args.insert(args.end(), options.begin(), options.end());
+    CAPTURE(options.front());
+    auto result = zt(broker, args);
+    CHECK(result.exit_code == 2);
+    CHECK(result.output == message);
+  }
+  auto no_when = zt(broker, {"schedule", "add", "tick", "echo"});
+  CHECK(no_when.exit_code == 2);
+  CHECK(no_when.output == "zt: give --cron or --every-ms, exactly one\n");
+  CHECK(zt(broker, {"schedule", "add", "tick", "--every-ms", "99", "echo"}).exit_code == 2);
+  CHECK(zt(broker, {"schedule"}).exit_code == 2);
+  CHECK(broker.requests("schedule.add") == 0);
+}
+
+TEST_CASE("zt schedule list shows each schedule and remove of an unknown name exits 5" * doctest::timeout(60)) {
+  FakeBroker broker;
+  CHECK(zt(broker, {"schedule", "list"}).output == "no schedules\n");
+  REQUIRE(zt(broker, {"schedule", "add", "tick", "--every-ms", "200", "echo"}).exit_code == 0);
+  REQUIRE(zt(broker, {"schedule", "add", "nightly", "--cron", "@daily", "report"}).exit_code == 0);
+  auto listed = zt(broker, {"schedule", "list"});
+  CHECK(listed.exit_code == 0);
+  CHECK(listed.output ==
+        "NAME     WHEN          NEXT RUN                  LAST TASK\n"
+        "nightly  cron @daily   2026-11-24T03:00:00.000Z  -\n"
+        "tick     every 200 ms  2026-11-24T03:00:00.000Z  -\n");
+  auto raw = zt(broker, {"schedule", "list", "--json"});
+  CHECK(json::parse(raw.output, nullptr, false)["schedules"].size() == 2);
+
+  auto removed = zt(broker, {"schedule", "remove", "tick"});
+  CHECK(removed.exit_code == 0);
+  CHECK(removed.output == "removed schedule tick (every 200 ms)\n");
+  CHECK(broker.last_params("schedule.remove") == json{{"name", "tick"}});
+  auto unknown = zt(broker, {"schedule", "remove", "tick"});
+  CHECK(unknown.exit_code == 5);
+  CHECK(unknown.output == "zt: no schedule tick\n");
+  CHECK(contains(zt(broker, {"schedule", "list"}).output, "nightly"));
+}
+
+TEST_CASE("zt limits set, list and remove a function's limits" * doctest::timeout(60)) {
+  FakeBroker broker;
+  auto rate = zt(broker, {"limits", "set", "resize", "--rate", "10", "--burst", "2"});
+  CHECK(rate.exit_code == 0);
+  CHECK(rate.output == "resize: rate 10/s, burst 2\n");
+  CHECK(broker.last_params("limits.set") == json{{"function", "resize"}, {"rate_per_s", 10.0}, {"burst", 2}});
+  auto concurrency = zt(broker, {"limits", "set", "upload", "--concurrency", "1", "--json"});
+  CHECK(concurrency.exit_code == 0);
+  CHECK(json::parse(concurrency.output, nullptr, false) == json{{"function", "upload"}, {"concurrency", 1}});
+
+  auto listed = zt(broker, {"limits", "list"});
+  CHECK(listed.exit_code == 0);
+  CHECK(listed.output ==
+        "FUNCTION  RATE  BURST  CONCURRENCY\n"
+        "resize    10/s  2      -\n"
+        "upload    -     -      1\n");
+
+  auto removed = zt(broker, {"limits", "remove", "resize"});
+  CHECK(removed.exit_code == 0);
+  CHECK(removed.output == "removed the limits on resize (rate 10/s, burst 2)\n");
+  auto unknown = zt(broker, {"limits", "remove", "resize"});
+  CHECK(unknown.exit_code == 5);
+  CHECK(unknown.output == "zt: no limits on resize\n");
+  CHECK(json::parse(zt(broker, {"limits", "list", "--json"}).output, nullptr, false) ==
+        json{{"limits", {{{"function", "upload"}, {"concurrency", 1}}}}});
+}
+
+TEST_CASE("zt limits set without --rate or --concurrency is a usage error that sends nothing" * doctest::timeout(60)) {
+  FakeBroker broker;
+  auto none = zt(broker, {"limits", "set", "resize"});
+  CHECK(none.exit_code == 2);
+  CHECK(none.output == "zt: give --rate, --concurrency or both\n");
+  auto burst = zt(broker, {"limits", "set", "resize", "--burst", "3", "--concurrency", "1"});
+  CHECK(burst.exit_code == 2);
+  CHECK(burst.output == "zt: --burst needs --rate\n");
+  CHECK(zt(broker, {"limits", "set", "resize", "--concurrency", "0"}).exit_code == 2);
+  CHECK(zt(broker, {"limits", "set", "resize", "--rate", "0"}).exit_code == 2);
+  CHECK(broker.requests("limits.set") == 0);
+}
+
+TEST_CASE("zt emit sends the event and its data and prints the ids of the tasks made" * doctest::timeout(60)) {
+  FakeBroker broker;
+  broker.on_event("upload:photos/cat.jpg", "resize");
+  auto made = zt(broker, {"emit", "upload:photos/cat.jpg", R"({"size": 2048})"});
+  CHECK(made.exit_code == 0);
+  std::vector<std::string> ids = broker.tasks_of("resize");
+  REQUIRE(ids.size() == 1);
+  CHECK(made.output == ids[0] + "\n");
+  CHECK(broker.last_params("event.emit") == json{{"event", "upload:photos/cat.jpg"}, {"data", {{"size", 2048}}}});
+  CHECK(broker.task(ids[0])["params"] == json::array({{{"size", 2048}}}));
+
+  auto raw = zt(broker, {"emit", "upload:photos/cat.jpg", "--json"});
+  CHECK(raw.exit_code == 0);
+  CHECK(json::parse(raw.output, nullptr, false) == json{{"tasks", {broker.tasks_of("resize").at(1)}}});
+  CHECK(broker.last_params("event.emit") == json{{"event", "upload:photos/cat.jpg"}});
+
+  auto unmatched = zt(broker, {"emit", "download:x"});
+  CHECK(unmatched.exit_code == 0);
+  CHECK(unmatched.output == "");
+  auto not_json = zt(broker, {"emit", "build", "main"});
+  CHECK(not_json.exit_code == 2);
+  CHECK(not_json.output == "zt: DATA is not valid JSON: main (quote a string: '\"text\"')\n");
+  CHECK(broker.requests("event.emit") == 3);
 }

@@ -56,6 +56,12 @@ TEST_CASE("a task line shows the state with progress, node or error" * doctest::
   CHECK(zerotask::zt::format_status({{"state", "SUCCEEDED"}, {"result", 11}}) == "SUCCEEDED\n11\n");
 }
 
+TEST_CASE("the status of a held task says what holds it back" * doctest::timeout(30)) {
+  CHECK(zerotask::zt::format_status({{"state", "QUEUED"}, {"held", "rate limit: 10 task(s) of resize a second"}}) ==
+        "QUEUED (held: rate limit: 10 task(s) of resize a second)\n");
+  CHECK(zerotask::zt::format_status({{"state", "QUEUED"}}) == "QUEUED\n");
+}
+
 TEST_CASE("tables of nodes, functions and tasks survive missing fields" * doctest::timeout(30)) {
   json nodes = {
       {"nodes", {{{"name", "n1"}, {"functions", {"add", "echo"}}, {"slots", 4}, {"running", 1}, {"idle_ms", 120}}}}};
@@ -104,4 +110,68 @@ TEST_CASE("each kind of failure has its own exit code" * doctest::timeout(30)) {
   CHECK(code_of(zerotask::ProtocolError(-32004, "no task 00000000000000ff")) == zerotask::zt::kRefused);
   CHECK(err.str().find("zt: cannot reach the broker at tcp://127.0.0.1:1\n") != std::string::npos);
   CHECK(zerotask::zt::run_guarded([] { return 0; }, err) == zerotask::zt::kOk);
+}
+
+TEST_CASE("times print as ISO-8601 UTC with milliseconds" * doctest::timeout(30)) {
+  CHECK(zerotask::zt::format_utc_time(0) == "1970-01-01T00:00:00.000Z");
+  CHECK(zerotask::zt::format_utc_time(1795489200000) == "2026-11-24T03:00:00.000Z");
+  CHECK(zerotask::zt::format_utc_time(951782400123) == "2000-02-29T00:00:00.123Z");
+  CHECK(zerotask::zt::format_utc_time(nullptr) == "-");
+  CHECK(zerotask::zt::format_utc_time("soon") == "-");
+}
+
+TEST_CASE("a schedule prints its name, when it comes due, its next run and its task" * doctest::timeout(30)) {
+  json every = {{"name", "tick"},
+                {"interval_ms", 200},
+                {"next_run_at", 1795489200000},
+                {"task", {{"function", "echo"}, {"params", {"tick"}}, {"queue", "reports"}, {"unique", true}}}};
+  CHECK(zerotask::zt::format_schedule(every) ==
+        "schedule  tick\n"
+        "when      every 200 ms\n"
+        "next run  2026-11-24T03:00:00.000Z\n"
+        "task      echo [\"tick\"] queue=reports unique=true\n");
+  json nightly = {{"name", "nightly"}, {"cron", "0 3 * * *"}, {"task", {{"function", "report"}}}};
+  CHECK(zerotask::zt::format_schedule(nightly) ==
+        "schedule  nightly\n"
+        "when      cron 0 3 * * *\n"
+        "next run  -\n"
+        "task      report\n");
+  CHECK(zerotask::zt::format_removed_schedule(every) == "removed schedule tick (every 200 ms)\n");
+}
+
+TEST_CASE("the schedule list shows a line per schedule with its last task" * doctest::timeout(30)) {
+  json answer = {{"schedules",
+                  {{{"name", "nightly"}, {"cron", "@daily"}, {"next_run_at", 1795489200000}},
+                   {{"name", "tick"},
+                    {"interval_ms", 200},
+                    {"next_run_at", 0},
+                    {"last_run_at", 0},
+                    {"last_task", "0000d1f5c2a40001"}}}}};
+  CHECK(zerotask::zt::format_schedules(answer) ==
+        "NAME     WHEN          NEXT RUN                  LAST TASK\n"
+        "nightly  cron @daily   2026-11-24T03:00:00.000Z  -\n"
+        "tick     every 200 ms  1970-01-01T00:00:00.000Z  0000d1f5c2a40001\n");
+  CHECK(zerotask::zt::format_schedules({{"schedules", json::array()}}) == "no schedules\n");
+}
+
+TEST_CASE("limits print as a line naming only the limits set, and list as a table" * doctest::timeout(30)) {
+  json rate = {{"function", "resize"}, {"rate_per_s", 10.0}, {"burst", 10}};
+  json both = {{"function", "sleep"}, {"rate_per_s", 0.5}, {"burst", 1}, {"concurrency", 4}};
+  json concurrency = {{"function", "upload"}, {"concurrency", 1}};
+  CHECK(zerotask::zt::format_limits(rate) == "resize: rate 10/s, burst 10\n");
+  CHECK(zerotask::zt::format_limits(both) == "sleep: rate 0.5/s, burst 1, concurrency 4\n");
+  CHECK(zerotask::zt::format_limits(concurrency) == "upload: concurrency 1\n");
+  CHECK(zerotask::zt::format_removed_limits(concurrency) == "removed the limits on upload (concurrency 1)\n");
+  CHECK(zerotask::zt::format_limits_list({{"limits", {rate, both, concurrency}}}) ==
+        "FUNCTION  RATE   BURST  CONCURRENCY\n"
+        "resize    10/s   10     -\n"
+        "sleep     0.5/s  1      4\n"
+        "upload    -      -      1\n");
+  CHECK(zerotask::zt::format_limits_list({{"limits", json::array()}}) == "no limits\n");
+}
+
+TEST_CASE("the tasks an event made print as their ids, one a line" * doctest::timeout(30)) {
+  CHECK(zerotask::zt::format_made_tasks({{"tasks", {"0000d1f5c2a40001", "0000d1f5c2a40002"}}}) ==
+        "0000d1f5c2a40001\n0000d1f5c2a40002\n");
+  CHECK(zerotask::zt::format_made_tasks({{"tasks", json::array()}}) == "");
 }

@@ -1,17 +1,31 @@
 #include <doctest/doctest.h>
 
+#include <fstream>
+#include <regex>
 #include <thread>
 
 #include "system_fixture.hpp"
 
 using namespace zerotask::testing;
 using namespace std::chrono_literals;
+using nlohmann::json;
 
 namespace {
 
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
+
+// How many tasks of `function` the broker holds.
+int tasks_of(SystemFixture& system, const std::string& function) {
+  json reply = system.peer->call("task.list", {{"function", function}, {"limit", 1000}}, 10s);
+  return reply["result"].value("total", -1);
+}
+
+// The JSON zt printed with --json; a discarded value when it is not JSON.
+json parsed(const CommandResult& result) {
+  return json::parse(result.output, nullptr, false);
+}
 
 }  // namespace
 
@@ -143,4 +157,93 @@ TEST_CASE("zt exits 6 when the broker is overloaded" * doctest::timeout(60)) {
   auto refused = system.zt({"submit", "nobody-serves-this"});
   CHECK(refused.exit_code == 6);
   CHECK(contains(refused.output, "--max-queued"));
+}
+
+TEST_CASE("zt schedule add makes a task every --every-ms until zt schedule remove" * doctest::timeout(60)) {
+  SystemFixture system;
+  system.start_broker();
+  system.start_node("n1");
+  auto added = system.zt({"schedule", "add", "tick", "--every-ms", "200", "echo", "tick"});
+  REQUIRE(added.exit_code == 0);
+  CHECK(std::regex_match(added.output, std::regex(R"(schedule  tick\nwhen      every 200 ms\n)"
+                                                  R"(next run  \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\n)"
+                                                  R"(task      echo \["tick"\]\n)")));
+  REQUIRE(wait_until([&] { return tasks_of(system, "echo") >= 2; }, 10s));
+
+  json schedules = parsed(system.zt({"schedule", "list", "--json"}))["schedules"];
+  REQUIRE(schedules.size() == 1);
+  CHECK(schedules[0]["interval_ms"] == 200);
+  std::string last_task = schedules[0].value("last_task", "");
+  CHECK(system.zt({"wait", last_task, "--timeout", "10000"}).output == "tick\n");
+  auto listed = system.zt({"schedule", "list"});
+  CHECK(listed.exit_code == 0);
+  CHECK(listed.output.starts_with("NAME  WHEN          NEXT RUN                  LAST TASK\ntick  every 200 ms  "));
+
+  auto removed = system.zt({"schedule", "remove", "tick"});
+  CHECK(removed.exit_code == 0);
+  CHECK(removed.output == "removed schedule tick (every 200 ms)\n");
+  int made = tasks_of(system, "echo");
+  std::this_thread::sleep_for(600ms);  // three intervals: a schedule still there would make tasks
+  CHECK(tasks_of(system, "echo") == made);
+  CHECK(system.zt({"schedule", "list"}).output == "no schedules\n");
+  auto unknown = system.zt({"schedule", "remove", "tick"});
+  CHECK(unknown.exit_code == 5);
+  CHECK(unknown.output == "zt: no schedule tick\n");
+}
+
+TEST_CASE("zt limits set holds a function's tasks back, and list and remove show and drop its limits" *
+          doctest::timeout(60)) {
+  SystemFixture system;
+  system.start_broker();
+  system.start_node("n1", 2);
+  auto rate = system.zt({"limits", "set", "echo", "--rate", "10", "--burst", "2"});
+  CHECK(rate.exit_code == 0);
+  CHECK(rate.output == "echo: rate 10/s, burst 2\n");
+  auto concurrency = system.zt({"limits", "set", "sleep", "--concurrency", "1"});
+  CHECK(concurrency.exit_code == 0);
+  CHECK(concurrency.output == "sleep: concurrency 1\n");
+
+  REQUIRE(system.zt({"submit", "sleep", "500"}).exit_code == 0);
+  std::string second = first_line(system.zt({"submit", "sleep", "500"}).output);
+  auto held = system.zt({"status", second});
+  CHECK(held.output.starts_with("QUEUED (held: concurrency limit"));  // the first sleeps for 500 ms
+  CHECK(system.zt({"wait", second, "--timeout", "10000"}).exit_code == 0);
+
+  auto listed = system.zt({"limits", "list"});
+  CHECK(listed.exit_code == 0);
+  CHECK(listed.output ==
+        "FUNCTION  RATE  BURST  CONCURRENCY\n"
+        "echo      10/s  2      -\n"
+        "sleep     -     -      1\n");
+  auto removed = system.zt({"limits", "remove", "echo"});
+  CHECK(removed.exit_code == 0);
+  CHECK(removed.output == "removed the limits on echo (rate 10/s, burst 2)\n");
+  CHECK(parsed(system.zt({"limits", "list", "--json"})) ==
+        json{{"limits", {{{"function", "sleep"}, {"concurrency", 1}}}}});
+  auto unknown = system.zt({"limits", "remove", "echo"});
+  CHECK(unknown.exit_code == 5);
+  CHECK(unknown.output == "zt: no limits on echo\n");
+  CHECK(system.zt({"limits", "set", "echo"}).exit_code == 2);
+}
+
+TEST_CASE("zt emit runs the broker's rules on an event and prints the ids of the tasks they made" *
+          doctest::timeout(60)) {
+  TempDir dir;
+  std::ofstream(dir.file("rules.json")) << R"({"rules": [
+    {"name": "resize-uploads", "event": "^upload:(?<bucket>[a-z]+)/(?<file>.+)$",
+     "make": {"function": "echo", "params": ["${bucket}", "${file}", "${data.size}"]}}]})";
+  SystemFixture system;
+  system.start_broker({"--rules", dir.file("rules.json")});
+  system.start_node("n1");
+  auto made = system.zt({"emit", "upload:photos/cat.jpg", R"({"size": 2048})"});
+  REQUIRE(made.exit_code == 0);
+  std::string id = first_line(made.output);
+  CHECK(id.size() == 16);
+  CHECK(made.output == id + "\n");
+  CHECK(system.zt({"wait", id, "--json", "--timeout", "10000"}).output == "[\"photos\",\"cat.jpg\",2048]\n");
+
+  auto unmatched = system.zt({"emit", "download:photos/cat.jpg", "--json"});
+  CHECK(unmatched.exit_code == 0);
+  CHECK(parsed(unmatched) == json{{"tasks", json::array()}});
+  CHECK(system.zt({"emit", "upload:photos/dog.jpg", "not json"}).exit_code == 2);
 }

@@ -3,7 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <csignal>
-#include <cstdio>
+#include <fstream>
 #include <thread>
 
 #include "system_fixture.hpp"
@@ -181,18 +181,11 @@ constexpr const char* kRules = R"({"rules": [
    "make": {"function": "echo", "params": ["${bucket}", "${file}", "${data.size}"], "queue": "images"}}
 ]})";
 
-void write_file(const std::string& path, const std::string& text) {
-  std::FILE* file = std::fopen(path.c_str(), "w");
-  REQUIRE(file != nullptr);
-  std::fputs(text.c_str(), file);
-  std::fclose(file);
-}
-
 }  // namespace
 
 TEST_CASE("rules make tasks from succeeded tasks and from emitted events, deduplicated" * doctest::timeout(60)) {
   TempDir dir;
-  write_file(dir.file("rules.json"), kRules);
+  std::ofstream(dir.file("rules.json")) << kRules;
   SystemFixture system;
   system.start_broker({"--rules", dir.file("rules.json")});
   system.start_node("n1");
@@ -215,8 +208,8 @@ TEST_CASE("rules make tasks from succeeded tasks and from emitted events, dedupl
 TEST_CASE("a broker whose rules file has a bad rule stops at start naming the rule and the reason" *
           doctest::timeout(60)) {
   TempDir dir;
-  write_file(dir.file("rules.json"),
-             R"({"rules": [{"name": "broken", "task": "add(", "make": {"function": "echo"}}]})");
+  std::ofstream(dir.file("rules.json"))
+      << R"({"rules": [{"name": "broken", "task": "add(", "make": {"function": "echo"}}]})";
   auto result = run_command(bin_dir() + "/broker", {"--endpoint", free_tcp_endpoint(), "--store", "memory", "--rules",
                                                     dir.file("rules.json")});
   CHECK(result.exit_code == 1);

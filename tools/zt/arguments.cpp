@@ -52,6 +52,11 @@ PassResults pass_results(const std::string& name) {
   throw UsageError("--pass-results is none, prepend or list, not '" + name + "'");
 }
 
+// Refuses a task option that a schedule cannot take, saying why.
+void refuse_in_schedule(bool given, const char* option, const char* why) {
+  if (given) throw UsageError(std::string(option) + " cannot be given in a schedule: " + why);
+}
+
 // The words of a workflow step: separated by spaces outside JSON strings and brackets.
 std::vector<std::string> step_words(std::string_view text) {
   std::vector<std::string> words;
@@ -127,6 +132,47 @@ SubmitOptions submit_options(const TaskArguments& task) {
   options.unique = task.unique;
   if (task.result_ttl_ms) options.result_ttl = milliseconds(*task.result_ttl_ms);
   return options;
+}
+
+json schedule_params(const ScheduleArguments& schedule, const TaskArguments& task) {
+  if (schedule.cron.empty() == !schedule.every_ms) throw UsageError("give --cron or --every-ms, exactly one");
+  const char* when = "--cron or --every-ms says when its tasks are made";
+  refuse_in_schedule(!task.after.empty(), "--after", "its tasks depend on no other task");
+  refuse_in_schedule(task.countdown_ms.has_value(), "--countdown-ms", when);
+  refuse_in_schedule(task.eta_ms.has_value(), "--eta-ms", when);
+  refuse_in_schedule(!task.idempotency_key.empty(), "--key",
+                     "each run makes a new task (--unique keeps slow runs from piling up)");
+  refuse_in_schedule(task.require_node, "--require-node", "no one waits when its tasks are made");
+  refuse_in_schedule(!task.on_dependency_failure.empty(), "--on-dependency-failure", "it goes with --after");
+  refuse_in_schedule(!task.pass_results.empty(), "--pass-results", "it goes with --after");
+  json params = {{"name", schedule.name}};
+  if (schedule.every_ms) {
+    params["interval_ms"] = *schedule.every_ms;
+  } else {
+    params["cron"] = schedule.cron;
+  }
+  params["task"] = submit_request_params(task.function, call_params(task.args, task.params), submit_options(task));
+  return params;
+}
+
+json limits_params(const LimitsArguments& limits) {
+  if (limits.burst && !limits.rate) throw UsageError("--burst needs --rate");
+  if (!limits.rate && !limits.concurrency) throw UsageError("give --rate, --concurrency or both");
+  if (limits.rate && !(*limits.rate > 0)) throw UsageError("--rate must be above 0");
+  json params = {{"function", limits.function}};
+  if (limits.rate) params["rate_per_s"] = *limits.rate;
+  if (limits.burst) params["burst"] = *limits.burst;
+  if (limits.concurrency) params["concurrency"] = *limits.concurrency;
+  return params;
+}
+
+json emit_params(const EmitArguments& emit) {
+  json params = {{"event", emit.event}};
+  if (emit.data.empty()) return params;
+  json data = parse_json(emit.data, "DATA");
+  if (data.is_discarded()) throw UsageError("DATA is not valid JSON: " + emit.data + " (quote a string: '\"text\"')");
+  params["data"] = std::move(data);
+  return params;
 }
 
 TaskSpec workflow_step(std::string_view text) {

@@ -1,6 +1,7 @@
 // How zt reads what its command line gives: call arguments as JSON values, task
-// options, workflow steps, the event endpoint, task ids. Pure functions; they throw
-// UsageError (exit code 2) for input that cannot be used.
+// options, workflow steps, schedules, limits and events, the event endpoint, task
+// ids. Pure functions; they throw UsageError (exit code 2) for input that cannot be
+// used.
 #pragma once
 
 #include <cstdint>
@@ -41,6 +42,28 @@ struct TaskArguments {
   std::optional<std::int64_t> result_ttl_ms;
 };
 
+// `zt schedule add`: the schedule's name and when it comes due (exactly one of
+// --cron and --every-ms); its task is a TaskArguments.
+struct ScheduleArguments {
+  std::string name;
+  std::string cron;                      // --cron; empty when not given
+  std::optional<std::int64_t> every_ms;  // --every-ms
+};
+
+// `zt limits set`: at least one of --rate and --concurrency.
+struct LimitsArguments {
+  std::string function;
+  std::optional<double> rate;  // --rate, tasks started a second
+  std::optional<int> burst;    // --burst, only with --rate
+  std::optional<int> concurrency;
+};
+
+// `zt emit`.
+struct EmitArguments {
+  std::string event;
+  std::string data;  // DATA, JSON; empty when not given
+};
+
 // One ARG of `zt call FN ARGS...`: its JSON value when it is JSON (5, -1.5, true,
 // null, "quoted", [1,2], {"a":1}), otherwise the text itself as a string.
 json argument_value(std::string_view text);
@@ -51,6 +74,22 @@ json call_params(const std::vector<std::string>& args, const std::string& params
 
 // The submit options the task arguments give (every --after id checked).
 SubmitOptions submit_options(const TaskArguments& task);
+
+// The schedule.add params: the name, "cron" or "interval_ms", and the task as
+// task.submit params (call_params and submit_options read its arguments). Throws
+// unless exactly one of --cron and --every-ms is given, and for the task options a
+// schedule cannot take: those the broker refuses in one (--after, --countdown-ms,
+// --eta-ms, --key) and those that would mean nothing there (--require-node,
+// --on-dependency-failure, --pass-results).
+json schedule_params(const ScheduleArguments& schedule, const TaskArguments& task);
+
+// The limits.set params. Throws unless --rate or --concurrency is given, for
+// --burst without --rate and for a --rate of 0.
+json limits_params(const LimitsArguments& limits);
+
+// The event.emit params: the event, and DATA (when given) as its data. Throws when
+// DATA is not JSON: a string must be quoted ('"text"').
+json emit_params(const EmitArguments& emit);
 
 // One step of `zt chain`, `zt group` or `zt chord`, given as one string: a function
 // name, then its arguments separated by spaces, each read as argument_value()

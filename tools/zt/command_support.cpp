@@ -1,5 +1,6 @@
 #include "command_support.hpp"
 
+#include "exit_codes.hpp"
 #include "output.hpp"
 
 namespace zerotask::zt {
@@ -27,17 +28,43 @@ void print_result(const GlobalOptions& global, std::ostream& out, const json& re
   }
 }
 
-void rethrow_not_found(const ProtocolError& error, const std::string& id) {
-  if (error.code() == rpc::kNotFound) throw ProtocolError(rpc::kNotFound, "no task " + id, error.data());
+void print_answer(const GlobalOptions& global, std::ostream& out, const json& answer, Format format) {
+  if (global.json) {
+    print_json(out, answer);
+  } else {
+    out << format(answer);
+  }
+}
+
+int run_request(const GlobalOptions& global, const std::string& method, json params, Format format, std::ostream& out) {
+  Client client(global.broker, client_options(global));
+  print_answer(global, out, client.request(method, std::move(params), request_timeout(global)), format);
+  return kOk;
+}
+
+void rethrow_not_found(const ProtocolError& error, const std::string& subject) {
+  if (error.code() == rpc::kNotFound) throw ProtocolError(rpc::kNotFound, "no " + subject, error.data());
   throw;
 }
 
-json task_request(Client& client, const GlobalOptions& global, const std::string& method, const std::string& id) {
+json request_about(Client& client, const GlobalOptions& global, const std::string& method, json params,
+                   const std::string& subject) {
   try {
-    return client.request(method, {{"id", id}}, request_timeout(global));
+    return client.request(method, std::move(params), request_timeout(global));
   } catch (const ProtocolError& error) {
-    rethrow_not_found(error, id);
+    rethrow_not_found(error, subject);
   }
+}
+
+int run_request_about(const GlobalOptions& global, const std::string& method, json params, const std::string& subject,
+                      Format format, std::ostream& out) {
+  Client client(global.broker, client_options(global));
+  print_answer(global, out, request_about(client, global, method, std::move(params), subject), format);
+  return kOk;
+}
+
+json task_request(Client& client, const GlobalOptions& global, const std::string& method, const std::string& id) {
+  return request_about(client, global, method, {{"id", id}}, "task " + id);
 }
 
 }  // namespace zerotask::zt

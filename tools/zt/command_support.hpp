@@ -16,13 +16,30 @@ ClientOptions client_options(const GlobalOptions& global);
 // --timeout as a request timeout (0: the client's default).
 std::chrono::milliseconds request_timeout(const GlobalOptions& global);
 
+// How an answer is shown to a person (output.hpp).
+using Format = std::string (*)(const json&);
+
 void print_json(std::ostream& out, const json& value);
 // A result: as JSON with --json, for people otherwise.
 void print_result(const GlobalOptions& global, std::ostream& out, const json& result);
+// An answer: as JSON with --json, as `format` shows it otherwise.
+void print_answer(const GlobalOptions& global, std::ostream& out, const json& answer, Format format);
 
-// Throws `error` again, with not_found worded for people ("no task <id>").
-[[noreturn]] void rethrow_not_found(const ProtocolError& error, const std::string& id);
+// The subcommands that are one request: connects, sends it and prints the answer
+// (print_answer).
+int run_request(const GlobalOptions& global, const std::string& method, json params, Format format, std::ostream& out);
 
+// Throws `error` again, with not_found worded for people: "no <subject>" ("no task
+// <id>", "no schedule <name>").
+[[noreturn]] void rethrow_not_found(const ProtocolError& error, const std::string& subject);
+
+// A request about one thing (`subject`: "task <id>", "schedule <name>"), with
+// not_found worded for people.
+json request_about(Client& client, const GlobalOptions& global, const std::string& method, json params,
+                   const std::string& subject);
+// run_request() for a request about one thing, with not_found worded for people.
+int run_request_about(const GlobalOptions& global, const std::string& method, json params, const std::string& subject,
+                      Format format, std::ostream& out);
 // A request about one task, with not_found worded for people.
 json task_request(Client& client, const GlobalOptions& global, const std::string& method, const std::string& id);
 

@@ -37,14 +37,7 @@ int run_submit(const GlobalOptions& global, const TaskArguments& task, std::ostr
 
 int run_status(const GlobalOptions& global, const std::string& id, std::ostream& out) {
   require_task_id(id);
-  Client client(global.broker, client_options(global));
-  json task = task_request(client, global, "task.get", id);
-  if (global.json) {
-    print_json(out, task);
-  } else {
-    out << format_status(task);
-  }
-  return kOk;
+  return run_request_about(global, "task.get", {{"id", id}}, "task " + id, format_status, out);
 }
 
 int run_wait(const GlobalOptions& global, const std::string& id, std::ostream& out) {
@@ -56,7 +49,7 @@ int run_wait(const GlobalOptions& global, const std::string& id, std::ostream& o
   try {
     result = future.result();
   } catch (const ProtocolError& error) {
-    rethrow_not_found(error, id);
+    rethrow_not_found(error, "task " + id);
   }
   print_result(global, out, result);
   return kOk;
@@ -74,33 +67,16 @@ int run_task_change(const GlobalOptions& global, const char* method, const std::
   return kOk;
 }
 
-namespace {
-
-// stats, nodes and functions: one broker.* request, printed as JSON or as text.
-int run_broker_query(const GlobalOptions& global, const char* method, std::string (*format)(const json&),
-                     std::ostream& out) {
-  Client client(global.broker, client_options(global));
-  json answer = client.request(method, nullptr, request_timeout(global));
-  if (global.json) {
-    print_json(out, answer);
-  } else {
-    out << format(answer);
-  }
-  return kOk;
-}
-
-}  // namespace
-
 int run_stats(const GlobalOptions& global, std::ostream& out) {
-  return run_broker_query(global, "broker.stats", format_stats, out);
+  return run_request(global, "broker.stats", nullptr, format_stats, out);
 }
 
 int run_nodes(const GlobalOptions& global, std::ostream& out) {
-  return run_broker_query(global, "broker.nodes", format_nodes, out);
+  return run_request(global, "broker.nodes", nullptr, format_nodes, out);
 }
 
 int run_functions(const GlobalOptions& global, std::ostream& out) {
-  return run_broker_query(global, "broker.functions", format_functions, out);
+  return run_request(global, "broker.functions", nullptr, format_functions, out);
 }
 
 int run_list(const GlobalOptions& global, const ListArguments& list, std::ostream& out) {
@@ -109,14 +85,7 @@ int run_list(const GlobalOptions& global, const ListArguments& list, std::ostrea
   if (!list.function.empty()) params["function"] = list.function;
   if (list.limit > 0) params["limit"] = list.limit;
   if (list.offset > 0) params["offset"] = list.offset;
-  Client client(global.broker, client_options(global));
-  json tasks = client.request("task.list", std::move(params), request_timeout(global));
-  if (global.json) {
-    print_json(out, tasks);
-  } else {
-    out << format_list(tasks);
-  }
-  return kOk;
+  return run_request(global, "task.list", std::move(params), format_list, out);
 }
 
 int run_ping(const GlobalOptions& global, std::ostream& out) {

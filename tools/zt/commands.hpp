@@ -59,6 +59,22 @@ int run_functions(const GlobalOptions& global, std::ostream& out);
 int run_list(const GlobalOptions& global, const ListArguments& list, std::ostream& out);
 int run_ping(const GlobalOptions& global, std::ostream& out);
 
+// Schedules (schedule.*): add prints the schedule (its next run in ISO-8601 UTC),
+// list a line per schedule, remove the schedule removed. An unknown name is refused
+// (not_found: "no schedule <name>").
+int run_schedule_add(const GlobalOptions& global, const ScheduleArguments& schedule, const TaskArguments& task,
+                     std::ostream& out);
+int run_schedule_list(const GlobalOptions& global, std::ostream& out);
+int run_schedule_remove(const GlobalOptions& global, const std::string& name, std::ostream& out);
+// A function's rate and concurrency limits (limits.*); remove of a function without
+// limits is refused ("no limits on <function>").
+int run_limits_set(const GlobalOptions& global, const LimitsArguments& limits, std::ostream& out);
+int run_limits_list(const GlobalOptions& global, std::ostream& out);
+int run_limits_remove(const GlobalOptions& global, const std::string& function, std::ostream& out);
+// event.emit: prints the ids of the tasks the broker's rules made, one a line
+// (nothing when no rule matched).
+int run_emit(const GlobalOptions& global, const EmitArguments& emit, std::ostream& out);
+
 // Runs `command`; what it throws becomes "zt: <message>" on `err` and an exit code.
 int run_guarded(const std::function<int()>& command, std::ostream& err);
 

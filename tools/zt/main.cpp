@@ -72,6 +72,69 @@ void add_task_arguments(CLI::App& command, TaskArguments& task) {
       ->check(CLI::Range(std::int64_t{0}, kYearMs));
 }
 
+// The task options that mean nothing in a schedule (arguments.hpp,
+// schedule_params): still parsed, so that giving one is refused saying why, but
+// left out of `zt schedule add -h`.
+void hide_from_schedule_help(CLI::App& schedule_add) {
+  for (const char* name : {"--require-node", "--key", "--countdown-ms", "--eta-ms", "--after",
+                           "--on-dependency-failure", "--pass-results"}) {
+    schedule_add.get_option(name)->group("");
+  }
+}
+
+// The subcommands of `zt schedule` (add, list, remove) and `zt limits` (set, list,
+// remove).
+struct ManageCommands {
+  CLI::App* put;  // schedule add, limits set
+  CLI::App* list;
+  CLI::App* remove;
+};
+
+ManageCommands add_schedule_commands(CLI::App& app, GlobalOptions& global, ScheduleArguments& schedule,
+                                     TaskArguments& task, std::string& name) {
+  CLI::App* command = add_command(app, global, "schedule", "Make a task periodically: add, list or remove a schedule");
+  command->require_subcommand(1);
+  CLI::App* add = add_command(*command, global, "add",
+                              "Add a schedule (replacing the one of that name) and print it: NAME, --cron or "
+                              "--every-ms, then the task as zt submit takes it");
+  add->add_option("name", schedule.name, "Schedule name (1 to 128 bytes)")->required();
+  add_task_arguments(*add, task);
+  hide_from_schedule_help(*add);
+  add->add_option("--cron", schedule.cron,
+                  "When, as a cron expression evaluated in UTC: five fields ('0 3 * * *') or @hourly, @daily...");
+  add->add_option("--every-ms", schedule.every_ms,
+                  "Every this many milliseconds, the first run one interval from now (100 to a year)")
+      ->check(CLI::Range(std::int64_t{100}, kYearMs));
+  CLI::App* list = add_command(*command, global, "list", "List the schedules: name, when, next run and last task");
+  CLI::App* remove = add_command(*command, global, "remove", "Remove a schedule (tasks it made are left alone)");
+  remove->add_option("name", name, "Schedule name")->required();
+  return {add, list, remove};
+}
+
+ManageCommands add_limits_commands(CLI::App& app, GlobalOptions& global, LimitsArguments& limits,
+                                   std::string& function) {
+  CLI::App* command = add_command(app, global, "limits",
+                                  "Limit a function's tasks across all nodes: set, list or remove its rate and "
+                                  "concurrency limits");
+  command->require_subcommand(1);
+  CLI::App* set = add_command(*command, global, "set",
+                              "Set a function's limits (replacing its earlier ones) and print them; give --rate, "
+                              "--concurrency or both");
+  set->add_option("function", limits.function, "Function to limit")->required();
+  set->add_option("--rate", limits.rate, "Start at most this many of its tasks a second (above 0, up to 1000000)")
+      ->check(CLI::Range(0.0, 1000000.0));
+  set->add_option("--burst", limits.burst,
+                  "With --rate: how many may start at once after a quiet spell (1 to 1000000; default: the rate "
+                  "rounded up)")
+      ->check(CLI::Range(1, 1000000));
+  set->add_option("--concurrency", limits.concurrency, "Run at most this many of its tasks at once (1 to 1000000)")
+      ->check(CLI::Range(1, 1000000));
+  CLI::App* list = add_command(*command, global, "list", "List the functions that have limits, and their limits");
+  CLI::App* remove = add_command(*command, global, "remove", "Remove a function's limits");
+  remove->add_option("function", function, "Function whose limits go")->required();
+  return {set, list, remove};
+}
+
 void add_workflow_arguments(CLI::App& command, WorkflowArguments& workflow, const std::string& steps_help) {
   command.add_option("steps", workflow.steps, steps_help)->required();
   command.add_flag("--no-wait", workflow.no_wait, "Print the task ids instead of waiting for the result");
@@ -84,9 +147,13 @@ int main(int argc, char** argv) {
   TaskArguments task;
   WorkflowArguments workflow;
   ListArguments list;
+  ScheduleArguments schedule;
+  LimitsArguments limits;
+  EmitArguments emit;
   std::string id;
+  std::string name;  // of a schedule, or the function whose limits go
 
-  CLI::App app{"zt: run, follow and inspect zerotask tasks", "zt"};
+  CLI::App app{"zt: run, follow and inspect zerotask tasks; manage schedules, limits and events", "zt"};
   app.footer(kExitCodeHelp);
   app.require_subcommand(1);
   add_global_options(app, global);
@@ -125,6 +192,15 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 1000));
   list_command->add_option("--offset", list.offset, "Skip this many tasks")->check(CLI::NonNegativeNumber);
   CLI::App* ping = add_command(app, global, "ping", "Check that the broker answers");
+  const ManageCommands schedules = add_schedule_commands(app, global, schedule, task, name);
+  const ManageCommands limit_commands = add_limits_commands(app, global, limits, name);
+  CLI::App* emit_command =
+      add_command(app, global, "emit", "Send an event to the broker's rules and print the ids of the tasks they made");
+  emit_command
+      ->add_option("event", emit.event, "The event, matched against the rules' patterns ('upload:photos/a.jpg')")
+      ->required();
+  emit_command->add_option("data", emit.data,
+                           "Its data as JSON, for the rules' ${data} ('{\"size\": 2048}'; quote a string: '\"text\"')");
 
   try {
     app.parse(argc, argv);
@@ -149,7 +225,17 @@ int main(int argc, char** argv) {
       {functions, [&] { return run_functions(global, std::cout); }},
       {list_command, [&] { return run_list(global, list, std::cout); }},
       {ping, [&] { return run_ping(global, std::cout); }},
+      {schedules.put, [&] { return run_schedule_add(global, schedule, task, std::cout); }},
+      {schedules.list, [&] { return run_schedule_list(global, std::cout); }},
+      {schedules.remove, [&] { return run_schedule_remove(global, name, std::cout); }},
+      {limit_commands.put, [&] { return run_limits_set(global, limits, std::cout); }},
+      {limit_commands.list, [&] { return run_limits_list(global, std::cout); }},
+      {limit_commands.remove, [&] { return run_limits_remove(global, name, std::cout); }},
+      {emit_command, [&] { return run_emit(global, emit, std::cout); }},
   };
-  // require_subcommand(1): exactly one subcommand was parsed.
-  return run_guarded(runners.at(app.get_subcommands().front()), std::cerr);
+  // require_subcommand(1) at each level: exactly one subcommand was parsed, and
+  // exactly one under it for `schedule` and `limits`.
+  CLI::App* chosen = app.get_subcommands().front();
+  while (!chosen->get_subcommands().empty()) chosen = chosen->get_subcommands().front();
+  return run_guarded(runners.at(chosen), std::cerr);
 }

@@ -1,6 +1,7 @@
 #include "output.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <sstream>
@@ -71,6 +72,47 @@ std::string format_duration(const json& ms) {
   return text;
 }
 
+// A number as short text: 10 for 10.0, 0.5 for 0.5.
+std::string format_number(const json& number) {
+  if (!number.is_number()) return "-";
+  char text[32];
+  std::snprintf(text, sizeof text, "%.10g", number.get<double>());
+  return text;
+}
+
+// "cron 0 3 * * *" or "every 200 ms".
+std::string schedule_when(const json& schedule) {
+  if (const json& cron = member(schedule, "cron"); cron.is_string()) return "cron " + cron.get<std::string>();
+  if (const json& interval = member(schedule, "interval_ms"); interval.is_number()) {
+    return "every " + rpc::to_text(interval) + " ms";
+  }
+  return "-";
+}
+
+// `echo ["tick"] queue=images priority=5`: the function, its params, then each
+// other field of the task.submit params.
+std::string schedule_task(const json& task) {
+  std::string out = field(task, "function");
+  if (const json& params = member(task, "params"); !params.is_null()) out += " " + rpc::to_text(params);
+  if (!task.is_object()) return out;
+  for (const auto& [key, value] : task.items()) {
+    if (key != "function" && key != "params") out += " " + key + "=" + field(task, key.c_str());
+  }
+  return out;
+}
+
+// "rate 10/s, burst 10, concurrency 4", naming only the limits set.
+std::string limits_summary(const json& limits) {
+  std::string out;
+  auto add = [&out](const std::string& part) { out += (out.empty() ? "" : ", ") + part; };
+  if (const json& rate = member(limits, "rate_per_s"); rate.is_number()) add("rate " + format_number(rate) + "/s");
+  if (const json& burst = member(limits, "burst"); !burst.is_null()) add("burst " + field(limits, "burst"));
+  if (const json& concurrency = member(limits, "concurrency"); !concurrency.is_null()) {
+    add("concurrency " + field(limits, "concurrency"));
+  }
+  return out.empty() ? "none" : out;
+}
+
 // "[#########...........]": `done` of `total` in kProgressBarWidth marks.
 std::string progress_bar(double done, double total) {
   const double width = kProgressBarWidth;
@@ -134,7 +176,9 @@ std::string partial_line(std::size_t index, const json& partial) {
 }
 
 std::string format_status(const json& task) {
-  std::string out = task_line(task) + "\n";
+  std::string out = task_line(task);
+  if (const json& held = member(task, "held"); held.is_string()) out += " (held: " + held.get<std::string>() + ")";
+  out += "\n";
   if (field(task, "state") == "SUCCEEDED") out += format_value(member(task, "result")) + "\n";
   return out;
 }
@@ -193,6 +237,71 @@ std::string format_ping(const std::string& endpoint, const json& pong, std::chro
   std::snprintf(milliseconds, sizeof milliseconds, "%.2f", static_cast<double>(round_trip.count()) / 1000.0);
   return "pong from " + endpoint + ": epoch " + field(pong, "epoch") + ", version " + field(pong, "version") + ", " +
          milliseconds + " ms\n";
+}
+
+std::string format_utc_time(const json& ms) {
+  if (!ms.is_number()) return "-";
+  using namespace std::chrono;
+  sys_time<milliseconds> time{milliseconds(ms.get<std::int64_t>())};
+  sys_days day = floor<days>(time);
+  year_month_day date(day);
+  hh_mm_ss clock(time - day);
+  char text[48];
+  std::snprintf(text, sizeof text, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", static_cast<int>(date.year()),
+                static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
+                static_cast<int>(clock.hours().count()), static_cast<int>(clock.minutes().count()),
+                static_cast<int>(clock.seconds().count()), static_cast<int>(clock.subseconds().count()));
+  return text;
+}
+
+std::string format_schedule(const json& schedule) {
+  return table({{"schedule", field(schedule, "name")},
+                {"when", schedule_when(schedule)},
+                {"next run", format_utc_time(member(schedule, "next_run_at"))},
+                {"task", schedule_task(member(schedule, "task"))}});
+}
+
+std::string format_schedules(const json& answer) {
+  const json& schedules = member(answer, "schedules");
+  if (!schedules.is_array() || schedules.empty()) return "no schedules\n";
+  std::vector<std::vector<std::string>> rows{{"NAME", "WHEN", "NEXT RUN", "LAST TASK"}};
+  for (const json& schedule : schedules) {
+    rows.push_back({field(schedule, "name"), schedule_when(schedule), format_utc_time(member(schedule, "next_run_at")),
+                    field(schedule, "last_task")});
+  }
+  return table(rows);
+}
+
+std::string format_removed_schedule(const json& schedule) {
+  return "removed schedule " + field(schedule, "name") + " (" + schedule_when(schedule) + ")\n";
+}
+
+std::string format_limits(const json& limits) {
+  return field(limits, "function") + ": " + limits_summary(limits) + "\n";
+}
+
+std::string format_limits_list(const json& answer) {
+  const json& all = member(answer, "limits");
+  if (!all.is_array() || all.empty()) return "no limits\n";
+  std::vector<std::vector<std::string>> rows{{"FUNCTION", "RATE", "BURST", "CONCURRENCY"}};
+  for (const json& limits : all) {
+    const json& rate = member(limits, "rate_per_s");
+    rows.push_back({field(limits, "function"), rate.is_number() ? format_number(rate) + "/s" : "-",
+                    field(limits, "burst"), field(limits, "concurrency")});
+  }
+  return table(rows);
+}
+
+std::string format_removed_limits(const json& limits) {
+  return "removed the limits on " + field(limits, "function") + " (" + limits_summary(limits) + ")\n";
+}
+
+std::string format_made_tasks(const json& answer) {
+  const json& tasks = member(answer, "tasks");
+  std::string out;
+  if (!tasks.is_array()) return out;
+  for (const json& id : tasks) out += (id.is_string() ? id.get<std::string>() : rpc::to_text(id)) + "\n";
+  return out;
 }
 
 std::string describe_error(const Error& error) {

@@ -30,7 +30,9 @@ std::string task_line(const json& task);
 // compact JSON.
 std::string partial_line(std::size_t index, const json& partial);
 
-// `zt status`: the task's line, then the result of a task that succeeded.
+// `zt status`: the task's line (with why a QUEUED task is held back: "QUEUED
+// (held: rate limit: 10 task(s) of resize a second)"), then the result of a task
+// that succeeded.
 std::string format_status(const json& task);
 
 std::string format_stats(const json& stats);
@@ -38,6 +40,21 @@ std::string format_nodes(const json& answer);      // broker.nodes
 std::string format_functions(const json& answer);  // broker.functions
 std::string format_list(const json& answer);       // task.list
 std::string format_ping(const std::string& endpoint, const json& pong, std::chrono::microseconds round_trip);
+
+// A time in milliseconds since the Unix epoch as ISO-8601 UTC
+// ("2026-11-24T03:00:00.000Z"); "-" for anything but a number.
+std::string format_utc_time(const json& ms);
+
+// `zt schedule add`: its name, when it comes due ("cron 0 3 * * *", "every 200
+// ms"), its next run and its task (`echo ["tick"] queue=images`), a line each.
+std::string format_schedule(const json& schedule);
+std::string format_schedules(const json& answer);           // schedule.list: a line each
+std::string format_removed_schedule(const json& schedule);  // "removed schedule tick (every 200 ms)"
+// `zt limits set`: "resize: rate 10/s, burst 10, concurrency 4".
+std::string format_limits(const json& limits);
+std::string format_limits_list(const json& answer);     // limits.list: a line each
+std::string format_removed_limits(const json& limits);  // "removed the limits on resize (rate 10/s, burst 10)"
+std::string format_made_tasks(const json& answer);      // event.emit: the ids, a line each
 
 // What went wrong, for "zt: <message>": "task 00ff... failed: boom
 // (std::runtime_error)", "task 00ff... was cancelled", "task 00ff... was cancelled:

@@ -168,7 +168,7 @@ int run_watch(const GlobalOptions& global, const std::string& id, std::ostream& 
   try {
     result = client.attach(id).result();
   } catch (const ProtocolError& error) {
-    rethrow_not_found(error, id);
+    rethrow_not_found(error, "task " + id);
   }
   // With --json the final task object, printed above, holds the result.
   if (!global.json) out << format_value(result) << '\n';
