@@ -154,7 +154,8 @@ class FieldParser {
       if (low > high) fail("range " + shown(range) + " is reversed");
     } else {
       low = parse_value(range);
-      high = stepped ? spec_.open_max : low;  // `N/S` is `N-max/S`
+      // `N/S` is `N-max/S`; a weekday 7 (Sunday) stepped stays Sunday.
+      high = stepped ? std::max(low, spec_.open_max) : low;
     }
 
     std::uint64_t bits = 0;

@@ -13,6 +13,9 @@ namespace {
 
 constexpr std::string_view kSettingPrefix = "limit/";
 constexpr double kMaxRate = 1000000;
+// The slowest rate: one task in about 11.6 days. Keeps the wait for a token a
+// duration the clocks can hold.
+constexpr double kMinRate = 0.000001;
 constexpr std::int64_t kMaxBurst = 1000000;
 constexpr std::int64_t kMaxConcurrency = 1000000;
 
@@ -44,8 +47,8 @@ FunctionLimits::Limit FunctionLimits::read(const json& params, SteadyTime now) {
   if (!params.is_object()) invalid("params must be an object");
   Limit limit;
   if (auto rate = params.find("rate_per_s"); rate != params.end() && !rate->is_null()) {
-    if (!rate->is_number() || !(rate->get<double>() > 0) || rate->get<double>() > kMaxRate) {
-      invalid("rate_per_s must be a number above 0 and at most 1000000");
+    if (!rate->is_number() || !(rate->get<double>() >= kMinRate) || rate->get<double>() > kMaxRate) {
+      invalid("rate_per_s must be a number from 0.000001 to 1000000");
     }
     limit.rate_per_s = rate->get<double>();
     limit.burst = static_cast<double>(params::integer(

@@ -82,6 +82,10 @@ PeriodicSchedules::Schedule PeriodicSchedules::read(const json& definition) {
 
 json PeriodicSchedules::add(const json& params) {
   Schedule schedule = read(params);
+  const json& task = schedule.definition["task"];
+  auto task_params = task.find("params");
+  // Refused now rather than at every run: a store that cannot write, params too large.
+  scheduler_.check_submissions(0, task_params == task.end() ? 0 : rpc::to_text(*task_params).size());
   const std::string& name = schedule.name;
   if (!schedules_.contains(name) && schedules_.size() >= kMaxSchedules) {
     throw RpcError(rpc::kOverloaded, "the broker holds its limit of 10000 schedules",
@@ -104,6 +108,7 @@ json PeriodicSchedules::list() const {
 
 json PeriodicSchedules::remove(const json& params) {
   std::string name = params::required_string(params::object(params), "name");
+  scheduler_.check_store_available();
   auto it = schedules_.find(name);
   if (it == schedules_.end()) throw RpcError(rpc::kNotFound, "no schedule " + name);
   json answer = to_json(it->second);

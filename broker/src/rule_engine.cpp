@@ -18,6 +18,8 @@ RuleEngine::RuleEngine(Rules rules, Scheduler& scheduler) : rules_(std::move(rul
 }
 
 void RuleEngine::apply() {
+  // The successes are stored once the store writes again; their tasks are made then.
+  if (!scheduler_.store_available()) return;
   for (auto& [function, result] : std::exchange(succeeded_, {})) {
     for (MadeTask& made : rules_.on_success(function, result)) {
       try {

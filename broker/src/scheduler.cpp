@@ -382,7 +382,18 @@ json Scheduler::cancel(TaskId id, SteadyTime now) {
   if (record->state == TaskState::Queued) ready_.removed(*record);
   finish(*record, TaskState::Cancelled, nullptr, cancelled_error(id));
   forget_lane_if_idle(record->queue, record->function);
+  compact_due();
   return to_json(*record);
+}
+
+void Scheduler::compact_due() {
+  // Cancelled PENDING tasks leave their due time behind; an eta may be a year away.
+  const std::size_t pending = counts_[static_cast<std::size_t>(TaskState::Pending)];
+  if (due_.size() <= 2 * pending + 1024) return;
+  std::erase_if(due_, [&](const auto& entry) {
+    const TaskRecord* record = store_.find(entry.second);
+    return !record || record->state != TaskState::Pending;
+  });
 }
 
 void Scheduler::end_cancelled(TaskRecord& record) {

@@ -108,6 +108,9 @@ class Scheduler {
   Submitted submit(NewTask task, std::optional<ReplyTo> result_waiter);
   // Throws the error that submit() would for `count` new tasks of these payloads.
   void check_submissions(std::size_t count, std::size_t largest_payload) const;
+  // Throws store_unavailable while the store cannot write.
+  void check_store_available() const;
+  bool store_available() const { return store_available_; }
   // Throws invalid_params when one of `ids` is no task the broker holds.
   void check_dependencies(const std::vector<TaskId>& ids);
   bool is_served(const std::string& queue, const std::string& function) const {
@@ -210,6 +213,8 @@ class Scheduler {
   // chain cancelled at its head does not recurse.
   void settle_dependents(TaskId id);
   void cancel_running(TaskRecord& record, SteadyTime now);
+  // Drops the due times of tasks no longer PENDING once they outnumber the others.
+  void compact_due();
   // Sends node.cancel for `record` to the node that runs it and starts the grace period.
   void ask_node_to_cancel(const NodeSession& session, const TaskRecord& record, SteadyTime now);
   // The attempt of a task the broker was asked to cancel is over: CANCELLED.
@@ -267,7 +272,6 @@ class Scheduler {
   std::int64_t timeout_of(const TaskRecord& record) const;
   std::chrono::milliseconds backoff(int retry);
   std::size_t waiting_tasks() const;
-  void check_store_available() const;
   // Throws overloaded when `routing_id` already has the most waiting calls allowed.
   void check_waiter_capacity(std::string_view routing_id) const;
 
@@ -281,6 +285,7 @@ class Scheduler {
   FunctionLimits limits_;
   std::unordered_map<std::string, std::string> held_;     // function -> why its queued tasks wait
   std::multimap<SteadyTime, std::string> limit_wakeups_;  // when a rate-limited function has a token again
+  std::unordered_map<std::string, SteadyTime> limit_wakeup_of_;  // function -> its pending wakeup: one each
   std::unordered_map<std::string, std::size_t> running_by_function_;
   std::set<std::string> dirty_lanes_;  // lane keys that may have work to hand out this turn
   std::unordered_map<TaskId, std::vector<Waiter>> waiters_;

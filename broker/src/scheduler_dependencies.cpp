@@ -72,8 +72,8 @@ void Scheduler::forget_unique(const TaskRecord& record) {
 
 void Scheduler::dependencies_ended(TaskRecord& record) {
   json results = json::array();
-  const TaskRecord* failed = nullptr;
   TaskId failed_id = 0;
+  std::string cause_state;
   for (TaskId id : record.depends_on) {
     const TaskRecord* dependency = store_.find(id);
     if (dependency && dependency->state == TaskState::Succeeded) {
@@ -83,14 +83,15 @@ void Scheduler::dependencies_ended(TaskRecord& record) {
     results.push_back(nullptr);
     if (failed_id == 0) {
       failed_id = id;
-      failed = dependency;
+      cause_state = dependency ? std::string(to_string(dependency->state)) : "forgotten";
     }
   }
+  // May forget the dependencies (their time ran out while this task needed them):
+  // nothing of them is used after this.
   unpin_dependencies_of(record.id);
   if (failed_id != 0 && record.on_dependency_failure == DependencyFailure::Cancel) {
     std::string text = format_task_id(record.id);
     std::string cause = format_task_id(failed_id);
-    std::string cause_state = failed ? std::string(to_string(failed->state)) : "forgotten";
     rpc::Error error{rpc::kCancelled, "task " + text + " was cancelled: its dependency " + cause + " is " + cause_state,
                      json{{"task", text}, {"dependency", cause}, {"dependency_state", cause_state}}};
     finish(record, TaskState::Cancelled, nullptr, error.to_json());

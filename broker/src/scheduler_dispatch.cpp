@@ -82,7 +82,13 @@ void Scheduler::dispatch() {
     if (reason.empty()) return true;
     held_[lane.function] = std::move(reason);
     held_back.insert(lane.function);
-    if (auto token = limits_.next_token(lane.function, now)) limit_wakeups_.emplace(*token, lane.function);
+    if (auto token = limits_.next_token(lane.function, now)) {
+      auto [pending, fresh] = limit_wakeup_of_.try_emplace(lane.function, *token);
+      if (fresh || *token < pending->second) {
+        pending->second = *token;
+        limit_wakeups_.emplace(*token, lane.function);
+      }
+    }
     return false;
   };
   std::vector<Lane*> lanes;

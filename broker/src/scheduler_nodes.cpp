@@ -25,12 +25,9 @@ bool fits_attempt(const json& attempt) {
 
 void Scheduler::cancel_running(TaskRecord& record, SteadyTime now) {
   if (record.cancel_requested) return;
-  // Recovered after a restart and not reclaimed: no node runs it for the broker.
-  if (orphans_.erase(record.id) > 0) {
-    release_lease(record);
-    finish(record, TaskState::Cancelled, nullptr, cancelled_error(record.id));
-    return;
-  }
+  // A task recovered after a restart that its node has not reclaimed yet is asked
+  // too, if a node of that name is back: it may run it still. Else the cancel waits
+  // for the node to reclaim it, or for the end of its lease.
   record.cancel_requested = true;
   store_.mark_changed(record);
   if (const NodeSession* session = nodes_.find_by_name(record.node)) ask_node_to_cancel(*session, record, now);

@@ -26,8 +26,11 @@ void Scheduler::tick(SteadyTime now) {
   release_due(now);
   expire_cancel_grace(now);
   while (!limit_wakeups_.empty() && limit_wakeups_.begin()->first <= now) {
-    mark_function_dirty(limit_wakeups_.begin()->second);
+    auto [at, function] = *limit_wakeups_.begin();
     limit_wakeups_.erase(limit_wakeups_.begin());
+    auto pending = limit_wakeup_of_.find(function);
+    if (pending != limit_wakeup_of_.end() && pending->second == at) limit_wakeup_of_.erase(pending);
+    mark_function_dirty(function);
   }
   while (!own_ttl_.empty() && own_ttl_.begin()->first <= now) {
     Finished entry = own_ttl_.begin()->second;
@@ -88,8 +91,10 @@ void Scheduler::expire_cancel_grace(SteadyTime now) {
     }
     // The node keeps the lease (and its slot) until it reports or is lost.
     log(LogLevel::Info, "broker", "task " + format_task_id(token.id) + " cancelled after its grace period");
+    bool orphan = orphans_.erase(token.id) > 0;  // recovered, never reclaimed: no session holds it
+    if (orphan) release_lease(*record);
     end_cancelled(*record);
-    pin(token.id);  // until its node reports or is lost
+    if (!orphan) pin(token.id);  // until its node reports or is lost
   }
 }
 

@@ -121,6 +121,8 @@ TEST_CASE("open-ended weekday steps stop at Saturday rather than a second Sunday
   // 1/2 is Mon, Wed, Fri: Sunday (7) is not one of them.
   CHECK(firings("0 0 * * 1/2", t, 3) == std::vector{utc(2024, 5, 20), utc(2024, 5, 22), utc(2024, 5, 24)});
   CHECK(firings("0 0 * * */3", t, 3) == std::vector{utc(2024, 5, 19), utc(2024, 5, 22), utc(2024, 5, 25)});
+  // 7/2 starts past Saturday: it is Sunday alone, not an empty field.
+  CHECK(firings("0 0 * * 7/2", t, 2) == std::vector{utc(2024, 5, 19), utc(2024, 5, 26)});
 }
 
 TEST_CASE("each macro fires like its five-field expansion" * doctest::timeout(10)) {

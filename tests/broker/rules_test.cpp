@@ -1,7 +1,9 @@
 #include <doctest/doctest.h>
 
 #include "named_regex.hpp"
+#include "rule_engine.hpp"
 #include "rules.hpp"
+#include "scheduler_fixture.hpp"
 
 using namespace zerotask::broker;
 using zerotask::json;
@@ -97,4 +99,21 @@ TEST_CASE("a rules file with a bad rule is refused naming the file, the rule and
             .find("another rule has this name") != std::string::npos);
   CHECK(parse_error(R"({"rules": [{"task": "a", "make": {"function": "f"}}]})").find("rule '#1': name") !=
         std::string::npos);
+}
+
+TEST_CASE("tasks made by rules for successes wait while the store cannot write, then are made" * doctest::timeout(10)) {
+  zerotask::broker::testing::Fixture f;
+  RuleEngine engine(Rules::parse(R"({"rules": [{"name": "r", "task": "^add$", "make": {"function": "echo"}}]})", "test"),
+                    f.scheduler);
+  f.hello("n1", "node-1", "add", 1, f.now);
+  zerotask::TaskId id = f.submit(zerotask::broker::testing::task("add", json::array({1, 2})), std::nullopt);
+  f.scheduler.dispatch();
+  f.runs_for("n1");
+  f.scheduler.set_store_available(false, "disk full");
+  f.report("n1", id, 1, 3);
+  engine.apply();
+  CHECK(f.scheduler.stats(f.now)["submitted"] == 1);
+  f.scheduler.set_store_available(true, "");
+  engine.apply();
+  CHECK(f.scheduler.stats(f.now)["submitted"] == 2);
 }

@@ -454,3 +454,25 @@ TEST_CASE("a store of schema version 1 is upgraded in place to version 2 and its
   CHECK(store.find(4096)->cancel_requested);
   CHECK(store.find(4096)->node == "node-1");
 }
+
+TEST_CASE("a RUNNING task cancelled after a restart, before its node reclaims it, is cancelled on the node when it does" *
+          doctest::timeout(20)) {
+  Durable d;
+  d.hello("n1", "node-1", "slow", 1);
+  TaskId id = d.submit(task("slow"));
+  auto [ran, attempt] = d.run_one("n1");
+  REQUIRE(ran == id);
+  d.restart();
+  json asked = d.scheduler->cancel(id, d.now);
+  CHECK(asked["state"] == "RUNNING");
+  CHECK(asked["cancel_requested"] == true);
+  d.messages();
+  // The node comes back with the task it still runs: it is told to cancel it.
+  d.hello("n1-again", "node-1", "slow", 0, {"default"}, {LeaseToken{id, attempt}});
+  json sent = d.messages();
+  bool told = false;
+  for (const auto& message : sent) told = told || message.value("method", "") == "node.cancel";
+  CHECK(told);
+  d.report("n1-again", id, attempt, "whatever it returned");
+  CHECK(d.record(id).state == TaskState::Cancelled);
+}

@@ -990,3 +990,27 @@ TEST_CASE("a partial result from a node that does not hold the lease is refused"
   CHECK(f.record(id).partials.is_null());
   CHECK(f.scheduler.stats(f.now)["stale_results"] == 2);
 }
+
+TEST_CASE("a dependent whose failed dependency is forgotten while it waits for another is cancelled naming it" *
+          doctest::timeout(10)) {
+  Fixture f;
+  f.hello("n1", "node-1", "work", 1, f.now);
+  NewTask brief = task("never-served");
+  brief.result_ttl_ms = 0;
+  TaskId cancelled = f.submit(std::move(brief), std::nullopt);
+  TaskId slow = f.submit(task("work"), std::nullopt);
+  NewTask dependent = task("work");
+  dependent.depends_on = {cancelled, slow};
+  TaskId waiting = f.submit(std::move(dependent), std::nullopt);
+  f.scheduler.cancel(cancelled, f.now);
+  f.scheduler.tick(std::chrono::steady_clock::now() + 10ms);  // its TTL of 0 is over; the dependent pins it
+  f.scheduler.dispatch();
+  f.runs_for("n1");
+  f.report("n1", slow, 1, 1);
+  const TaskRecord* record = f.scheduler.find(waiting);
+  REQUIRE(record != nullptr);
+  CHECK(record->state == TaskState::Cancelled);
+  CHECK(record->error["data"]["dependency"] == format_task_id(cancelled));
+  CHECK(record->error["data"]["dependency_state"] == "CANCELLED");
+  CHECK(f.scheduler.find(cancelled) == nullptr);  // let go once nothing needs it
+}
