@@ -4,7 +4,7 @@
 #pragma once
 
 #include <map>
-#include <regex>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -15,12 +15,17 @@ class NamedRegex {
   // Throws std::invalid_argument with the reason for a pattern that does not
   // compile or names two groups alike.
   explicit NamedRegex(std::string_view pattern);
+  ~NamedRegex();
+  NamedRegex(NamedRegex&&) noexcept;
+  NamedRegex& operator=(NamedRegex&&) noexcept;
 
   // The named groups' text when `subject` matches somewhere, else false.
   bool search(const std::string& subject, std::map<std::string, std::string>& groups) const;
 
  private:
-  std::regex regex_;
+  // std::regex stays in named_regex.cpp (see there).
+  struct Compiled;
+  std::unique_ptr<Compiled> compiled_;
   std::map<std::string, std::size_t> group_numbers_;
 };
 

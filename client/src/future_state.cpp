@@ -6,6 +6,30 @@
 #include "zerotask/log.hpp"
 
 namespace zerotask::detail {
+namespace {
+
+// Throws a copy of `error` made on the calling thread. The stored exception is
+// shared with the I/O thread, which may drop the last reference to it; a copy that
+// only the thrown exception owns lives and dies on the caller's thread.
+[[noreturn]] void throw_copy(const std::exception_ptr& error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const BrokerBusy& busy) {
+    throw BrokerBusy(busy);
+  } catch (const ProtocolError& refused) {
+    throw ProtocolError(refused);
+  } catch (const BrokerUnreachable& unreachable) {
+    throw BrokerUnreachable(unreachable);
+  } catch (const TaskFailed& failed) {
+    throw TaskFailed(failed);
+  } catch (const TimedOut& timed_out) {
+    throw TimedOut(timed_out);
+  } catch (const Cancelled& cancelled) {
+    throw Cancelled(cancelled);
+  }
+}
+
+}  // namespace
 
 FutureState::FutureState(std::weak_ptr<Connection> connection) : connection_(std::move(connection)) {}
 
@@ -49,7 +73,7 @@ void FutureState::complete(json result, std::exception_ptr error, std::optional<
 const std::string& FutureState::id() const {
   std::unique_lock lock(mutex_);
   changed_.wait(lock, [this] { return acknowledged_ || done_; });
-  if (!acknowledged_) std::rethrow_exception(error_);
+  if (!acknowledged_) throw_copy(error_);
   return id_;
 }
 
@@ -72,7 +96,7 @@ bool FutureState::wait_until(std::chrono::steady_clock::time_point deadline) con
 json FutureState::result() const {
   std::unique_lock lock(mutex_);
   changed_.wait(lock, [this] { return done_; });
-  if (error_) std::rethrow_exception(error_);
+  if (error_) throw_copy(error_);
   return result_;
 }
 
