@@ -23,6 +23,13 @@ inline NewTask task(std::string function, const json& params = json::array()) {
   return task;
 }
 
+// Task ids as text, so that a failed check shows them.
+inline std::string text(const std::vector<TaskId>& ids) {
+  std::string out;
+  for (TaskId id : ids) out += (out.empty() ? "" : " ") + format_task_id(id);
+  return out;
+}
+
 inline std::vector<FunctionSpec> serving(std::string function) {
   FunctionSpec spec;
   spec.name = std::move(function);

@@ -18,16 +18,10 @@ using namespace zerotask::broker;
 using zerotask::broker::testing::serving;
 using zerotask::broker::testing::task;
 using zerotask::broker::testing::test_config;
+using zerotask::broker::testing::text;
 using namespace std::chrono_literals;
 
 namespace {
-
-// Task ids as text, so that a failed check shows them.
-std::string text(const std::vector<TaskId>& ids) {
-  std::string out;
-  for (TaskId id : ids) out += (out.empty() ? "" : " ") + format_task_id(id);
-  return out;
-}
 
 // A scheduler over an SQLite store in a fresh directory; restart() commits, closes
 // both and opens them again, as a broker that stops and starts does.

@@ -19,13 +19,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// Task ids as text, so that a failed check shows them.
-std::string text(const std::vector<TaskId>& ids) {
-  std::string out;
-  for (TaskId id : ids) out += (out.empty() ? "" : " ") + format_task_id(id);
-  return out;
-}
-
 TaskId id_of(const json& run) {
   return *parse_task_id(run["id"].get<std::string>());
 }
@@ -808,11 +801,15 @@ TEST_CASE(
   CHECK(running_of(f, "slow") == 0);
 }
 
-TEST_CASE("a task cancelled past its grace is kept past its TTL until its node's late result frees the slot" *
-          doctest::timeout(10)) {
+SchedulerConfig grace_config() {
   SchedulerConfig config = test_config();
   config.cancel_grace = 200ms;
-  Fixture f(config);
+  return config;
+}
+
+// A task with a TTL of 0 that node-1 (one slot, routing id n1) still runs, cancelled
+// and past its grace period (200 ms), with the ticks that would forget it done.
+TaskId cancelled_past_grace(Fixture& f) {
   f.hello("n1", "node-1", "slow", 1, f.now);
   NewTask brief = task("slow");
   brief.result_ttl_ms = 0;
@@ -824,6 +821,13 @@ TEST_CASE("a task cancelled past its grace is kept past its TTL until its node's
   f.scheduler.tick(f.now + 250ms);
   f.scheduler.touch("n1", f.now + 260ms);
   f.scheduler.tick(f.now + 260ms);
+  return stuck;
+}
+
+TEST_CASE("a task cancelled past its grace is kept past its TTL until its node's late result frees the slot" *
+          doctest::timeout(10)) {
+  Fixture f(grace_config());
+  TaskId stuck = cancelled_past_grace(f);
   // Cancelled past its grace; its TTL of 0 is over, but its node still runs it.
   REQUIRE(f.scheduler.find(stuck) != nullptr);
   CHECK(f.scheduler.find(stuck)->state == TaskState::Cancelled);
@@ -838,19 +842,8 @@ TEST_CASE("a task cancelled past its grace is kept past its TTL until its node's
 
 TEST_CASE("a task cancelled past its grace is kept past its TTL until its node leaves, with no running count behind" *
           doctest::timeout(10)) {
-  SchedulerConfig config = test_config();
-  config.cancel_grace = 200ms;
-  Fixture f(config);
-  f.hello("n1", "node-1", "slow", 1, f.now);
-  NewTask brief = task("slow");
-  brief.result_ttl_ms = 0;
-  TaskId stuck = f.submit(std::move(brief), std::nullopt);
-  f.scheduler.dispatch();
-  f.runs_for("n1");
-  f.scheduler.cancel(stuck, f.now);
-  f.scheduler.touch("n1", f.now + 250ms);
-  f.scheduler.tick(f.now + 250ms);
-  f.scheduler.tick(f.now + 260ms);
+  Fixture f(grace_config());
+  TaskId stuck = cancelled_past_grace(f);
   REQUIRE(f.scheduler.find(stuck) != nullptr);
   f.scheduler.drop_node("n1", "bye");
   CHECK(f.scheduler.find(stuck) == nullptr);
