@@ -2,7 +2,9 @@
 // optimizes with the sanitizers on (a false positive, GCC bug 105562). The whole
 // file is exempt because the warning points into std_function.h, whichever header
 // included it first; std::regex is used in no other file.
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 
 #include "named_regex.hpp"
 
