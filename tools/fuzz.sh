@@ -8,7 +8,7 @@
 #   tools/fuzz.sh [TARGET]...      (default: every target with a seed corpus)
 #
 # Environment:
-#   ZEROTASK_FUZZ_SECONDS  seconds each target runs (default 30)
+#   ZEROTASK_FUZZ_SECONDS  seconds each target runs (default 20)
 #   ZEROTASK_FUZZ_WORKDIR  scratch directory (default build-fuzz/runs; emptied per target)
 #   ZEROTASK_JOBS          build parallelism (default nproc)
 # Replay a reproducer: build-fuzz/bin/TARGET FILE
@@ -18,7 +18,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 BUILD_DIR=build-fuzz
 CORPUS_DIR=tests/fuzz/corpus
 DICTIONARY=tests/fuzz/json_rpc.dict
-SECONDS_PER_TARGET=${ZEROTASK_FUZZ_SECONDS:-30}
+SECONDS_PER_TARGET=${ZEROTASK_FUZZ_SECONDS:-20}
 WORKDIR=${ZEROTASK_FUZZ_WORKDIR:-$BUILD_DIR/runs}
 MAX_LEN=4096       # bytes per input: room for a conversation of a dozen messages
 INPUT_TIMEOUT=10   # seconds one input may take before it counts as a hang
