@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Installs the Debian packages zerotask needs to build and test. This is the one
-# place that names them. Installs only what is missing: when everything is present
-# it prints nothing and touches nothing. Needs root (or sudo) only when something
-# is missing. Tested on Debian 12.
+# Installs the Debian packages zerotask needs to build and run, and with --tests
+# also those only the test suite needs. This is the one place that names them.
+# Installs only what is missing: when everything is present it prints nothing and
+# touches nothing. Needs root (or sudo) only when something is missing. Tested on
+# Debian 12.
+#
+#   tools/install-deps.sh [--tests]
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -18,12 +21,27 @@ PACKAGES=(
   libcli11-dev
   doctest-dev
   libsqlite3-dev
+  libcpp-httplib-dev
   # The fuzz targets (tools/fuzz.sh): clang++, libFuzzer's runtime, and
   # llvm-symbolizer for file:line in sanitizer reports.
   clang
   libclang-rt-14-dev
   llvm-14
 )
+# Only for the test suite (tools/test.sh): the Python examples run against a real
+# broker, and the dashboard test drives headless Chromium over its DevTools protocol.
+TEST_PACKAGES=(
+  python3
+  python3-zmq
+  python3-websocket
+  chromium
+)
+
+case "${1:-}" in
+  --tests) PACKAGES+=("${TEST_PACKAGES[@]}") ;;
+  "") ;;
+  *) echo "install-deps: unknown option $1 (usage: tools/install-deps.sh [--tests])" >&2; exit 2 ;;
+esac
 
 # Fills `missing` with the packages of PACKAGES that are not installed.
 find_missing() {

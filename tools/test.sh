@@ -119,7 +119,7 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}
 
 echo "=== test: dependencies"
-bash tools/install-deps.sh
+bash tools/install-deps.sh --tests
 stage "build and all tests (build/)" main_suite
 if [[ $run_sanitizers -eq 1 ]]; then
   stage "AddressSanitizer + UndefinedBehaviorSanitizer (build-asan/)" sanitizer_suite build-asan -DZEROTASK_ASAN "$ASAN_CXX_FLAGS"
