@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include <doctest/doctest.h>
+
 namespace zerotask::testing {
 
 SystemFixture::SystemFixture() : endpoint(free_tcp_endpoint()) {}
@@ -48,6 +50,17 @@ int SystemFixture::node_count() {
 CommandResult SystemFixture::zt(std::vector<std::string> args, std::chrono::milliseconds timeout) {
   args.insert(args.begin() + (args.empty() ? 0 : 1), {"--broker", endpoint});
   return run_command(bin_dir() + "/zt", args, timeout);
+}
+
+nlohmann::json SystemFixture::result_of(const std::string& method, const nlohmann::json& params) {
+  nlohmann::json reply = peer->call(method, params, std::chrono::seconds(10));
+  INFO(reply.dump());
+  REQUIRE(reply.contains("result"));
+  return reply["result"];
+}
+
+nlohmann::json SystemFixture::wait_for(const std::string& id) {
+  return result_of("task.wait", {{"id", id}, {"timeout_ms", 10000}});
 }
 
 }  // namespace zerotask::testing

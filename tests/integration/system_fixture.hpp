@@ -25,6 +25,11 @@ class SystemFixture {
   int node_count();
   // Runs zt with --broker set to this system.
   CommandResult zt(std::vector<std::string> args, std::chrono::milliseconds timeout = std::chrono::seconds(20));
+  // Calls `method` through `peer` (10 s at most) and returns its result; the test
+  // fails if the answer is an error.
+  nlohmann::json result_of(const std::string& method, const nlohmann::json& params);
+  // task.wait for task `id`, 10 s at most: the task object.
+  nlohmann::json wait_for(const std::string& id);
 
   std::string endpoint;
   zmq::context_t context;
