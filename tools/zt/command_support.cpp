@@ -32,7 +32,7 @@ void print_answer(const GlobalOptions& global, std::ostream& out, const json& an
   if (global.json) {
     print_json(out, answer);
   } else {
-    out << format(answer);
+    out << format(answer, global.terminal);
   }
 }
 

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "commands.hpp"
+#include "table.hpp"
 #include "zerotask/client.hpp"
 
 namespace zerotask::zt {
@@ -16,13 +17,28 @@ ClientOptions client_options(const GlobalOptions& global);
 // --timeout as a request timeout (0: the client's default).
 std::chrono::milliseconds request_timeout(const GlobalOptions& global);
 
-// How an answer is shown to a person (output.hpp).
-using Format = std::string (*)(const json&);
+// How an answer is shown to a person (output.hpp): by a function that lays it out
+// for the terminal (format_nodes), or by one whose text is the same anywhere
+// (format_limits).
+class Format {
+ public:
+  Format(std::string (*fitted)(const json&, const Terminal&)) : fitted_(fitted) {}
+  Format(std::string (*plain)(const json&)) : plain_(plain) {}
+
+  std::string operator()(const json& answer, const Terminal& terminal) const {
+    return fitted_ != nullptr ? fitted_(answer, terminal) : plain_(answer);
+  }
+
+ private:
+  std::string (*fitted_)(const json&, const Terminal&) = nullptr;
+  std::string (*plain_)(const json&) = nullptr;
+};
 
 void print_json(std::ostream& out, const json& value);
 // A result: as JSON with --json, for people otherwise.
 void print_result(const GlobalOptions& global, std::ostream& out, const json& result);
-// An answer: as JSON with --json, as `format` shows it otherwise.
+// An answer: as JSON with --json, as `format` shows it for global.terminal
+// otherwise.
 void print_answer(const GlobalOptions& global, std::ostream& out, const json& answer, Format format);
 
 // The subcommands that are one request: connects, sends it and prints the answer

@@ -5,6 +5,7 @@
 #include "arguments.hpp"
 #include "command_support.hpp"
 #include "exit_codes.hpp"
+#include "json_fields.hpp"
 #include "output.hpp"
 #include "zerotask/client.hpp"
 
@@ -62,7 +63,7 @@ int run_task_change(const GlobalOptions& global, const char* method, const std::
   if (global.json) {
     print_json(out, task);
   } else {
-    out << task_line(task) << '\n';
+    out << paint(task_line(task), state_colour(field(task, "state")), global.terminal) << '\n';
   }
   return kOk;
 }

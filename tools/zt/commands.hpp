@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "arguments.hpp"
+#include "table.hpp"
 
 namespace zerotask::zt {
 
@@ -19,6 +20,7 @@ struct GlobalOptions {
   std::string events;           // empty: the broker's port + 1
   bool json = false;            // print raw JSON instead of text
   std::int64_t timeout_ms = 0;  // 0: none given (a call then uses the client's default deadline)
+  Terminal terminal;            // where the output goes (main: stdout); the default: a pipe
 };
 
 // `zt chain`, `zt group` and `zt chord`.
@@ -34,6 +36,11 @@ struct ListArguments {
   std::string function;
   int limit = 0;  // 0: the broker's default
   int offset = 0;
+};
+
+// `zt top`.
+struct TopArguments {
+  std::int64_t interval_ms = 1000;  // --interval-ms: between refreshes
 };
 
 int run_call(const GlobalOptions& global, const TaskArguments& task, std::ostream& out);
@@ -58,6 +65,11 @@ int run_nodes(const GlobalOptions& global, std::ostream& out);
 int run_functions(const GlobalOptions& global, std::ostream& out);
 int run_list(const GlobalOptions& global, const ListArguments& list, std::ostream& out);
 int run_ping(const GlobalOptions& global, std::ostream& out);
+// The live view of queues, functions, nodes and throughput (top_view.hpp), redrawn
+// every --interval-ms on a terminal until q, Ctrl-C or SIGTERM. With --json, or
+// when global.terminal is not a terminal, prints one snapshot instead, its
+// throughput measured over one interval, and returns.
+int run_top(const GlobalOptions& global, const TopArguments& top, std::ostream& out);
 
 // Schedules (schedule.*): add prints the schedule (its next run in ISO-8601 UTC),
 // list a line per schedule, remove the schedule removed. An unknown name is refused

@@ -6,6 +6,8 @@
 #include <map>
 #include <string>
 
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 
 #include "commands.hpp"
@@ -150,6 +152,7 @@ int main(int argc, char** argv) {
   ScheduleArguments schedule;
   LimitsArguments limits;
   EmitArguments emit;
+  TopArguments top;
   std::string id;
   std::string name;  // of a schedule, or the function whose limits go
 
@@ -192,6 +195,15 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 1000));
   list_command->add_option("--offset", list.offset, "Skip this many tasks")->check(CLI::NonNegativeNumber);
   CLI::App* ping = add_command(app, global, "ping", "Check that the broker answers");
+  CLI::App* top_command =
+      add_command(app, global, "top",
+                  "Show queues, functions, nodes and throughput, refreshed until q or Ctrl-C (one snapshot when "
+                  "stdout is not a terminal, or with --json)");
+  top_command
+      ->add_option("--interval-ms", top.interval_ms,
+                   "Milliseconds between refreshes, and over which the throughput is measured (100 to 3600000)")
+      ->capture_default_str()
+      ->check(CLI::Range(std::int64_t{100}, std::int64_t{3'600'000}));
   const ManageCommands schedules = add_schedule_commands(app, global, schedule, task, name);
   const ManageCommands limit_commands = add_limits_commands(app, global, limits, name);
   CLI::App* emit_command =
@@ -208,6 +220,7 @@ int main(int argc, char** argv) {
     // Help and --version end the parse with exit code 0; every real error is usage.
     return app.exit(error) == 0 ? kOk : kUsage;
   }
+  global.terminal = detect_terminal(STDOUT_FILENO);
 
   const std::map<CLI::App*, std::function<int()>> runners{
       {call, [&] { return run_call(global, task, std::cout); }},
@@ -225,6 +238,7 @@ int main(int argc, char** argv) {
       {functions, [&] { return run_functions(global, std::cout); }},
       {list_command, [&] { return run_list(global, list, std::cout); }},
       {ping, [&] { return run_ping(global, std::cout); }},
+      {top_command, [&] { return run_top(global, top, std::cout); }},
       {schedules.put, [&] { return run_schedule_add(global, schedule, task, std::cout); }},
       {schedules.list, [&] { return run_schedule_list(global, std::cout); }},
       {schedules.remove, [&] { return run_schedule_remove(global, name, std::cout); }},

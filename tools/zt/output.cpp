@@ -4,81 +4,14 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
-#include <sstream>
-#include <vector>
 
+#include "json_fields.hpp"
 #include "zerotask/error_codes.hpp"
 
 namespace zerotask::zt {
 namespace {
 
-const json kNull;
 constexpr std::size_t kProgressBarWidth = 20;
-
-const json& member(const json& value, const char* key) {
-  if (!value.is_object()) return kNull;
-  auto it = value.find(key);
-  return it == value.end() ? kNull : *it;
-}
-
-// A scalar field as text; "-" when absent.
-std::string field(const json& value, const char* key) {
-  const json& found = member(value, key);
-  if (found.is_null()) return "-";
-  if (found.is_string()) return found.get<std::string>();
-  return rpc::to_text(found);
-}
-
-// Left-aligned columns separated by two spaces.
-std::string table(const std::vector<std::vector<std::string>>& rows) {
-  std::vector<std::size_t> widths;
-  for (const auto& row : rows) {
-    widths.resize(std::max(widths.size(), row.size()), 0);
-    for (std::size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
-  }
-  std::string out;
-  for (const auto& row : rows) {
-    std::string line;
-    for (std::size_t i = 0; i < row.size(); ++i) {
-      line += row[i];
-      if (i + 1 < row.size()) line += std::string(widths[i] - row[i].size() + 2, ' ');
-    }
-    out += line + "\n";
-  }
-  return out;
-}
-
-std::string join(const json& list) {
-  if (!list.is_array()) return "-";
-  std::string out;
-  for (const json& item : list) {
-    if (!out.empty()) out += ",";
-    out += item.is_string() ? item.get<std::string>() : rpc::to_text(item);
-  }
-  return out;
-}
-
-std::string format_duration(const json& ms) {
-  if (!ms.is_number()) return "-";
-  double seconds = ms.get<double>() / 1000.0;
-  char text[64];
-  if (seconds < 120) {
-    std::snprintf(text, sizeof text, "%.1fs", seconds);
-  } else if (seconds < 7200) {
-    std::snprintf(text, sizeof text, "%.1fm", seconds / 60);
-  } else {
-    std::snprintf(text, sizeof text, "%.1fh", seconds / 3600);
-  }
-  return text;
-}
-
-// A number as short text: 10 for 10.0, 0.5 for 0.5.
-std::string format_number(const json& number) {
-  if (!number.is_number()) return "-";
-  char text[32];
-  std::snprintf(text, sizeof text, "%.10g", number.get<double>());
-  return text;
-}
 
 // "cron 0 3 * * *" or "every 200 ms".
 std::string schedule_when(const json& schedule) {
@@ -175,59 +108,83 @@ std::string partial_line(std::size_t index, const json& partial) {
          (partial.is_string() ? partial.get<std::string>() : rpc::to_text(partial));
 }
 
-std::string format_status(const json& task) {
-  std::string out = task_line(task);
+std::string format_status(const json& task, const Terminal& terminal) {
+  std::string state = field(task, "state");
+  std::string out = paint(task_line(task), state_colour(state), terminal);
   if (const json& held = member(task, "held"); held.is_string()) out += " (held: " + held.get<std::string>() + ")";
   out += "\n";
-  if (field(task, "state") == "SUCCEEDED") out += format_value(member(task, "result")) + "\n";
+  if (state == "SUCCEEDED") out += format_value(member(task, "result")) + "\n";
   return out;
 }
 
-std::string format_stats(const json& stats) {
-  const json& tasks = member(stats, "tasks");
+Colour state_colour(const std::string& state) {
+  if (state == "SUCCEEDED") return Colour::kGreen;
+  if (state == "FAILED") return Colour::kRed;
+  if (state == "CANCELLED") return Colour::kYellow;
+  if (state == "RUNNING") return Colour::kCyan;
+  return Colour::kNone;
+}
+
+Cell broker_summary(const json& broker) {
+  bool store_failing = member(broker, "store_ok") == false;
+  return Cell(field(broker, "epoch") + " (version " + field(broker, "version") + ", up " +
+                  format_duration(member(broker, "uptime_ms")) + ", store " + field(broker, "store") +
+                  (store_failing ? ", STORE CANNOT WRITE" : "") + ")",
+              store_failing ? Colour::kRed : Colour::kNone);
+}
+
+std::string state_counts(const json& tasks) {
   std::string counts;
   for (const char* state : {"PENDING", "QUEUED", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED"}) {
     counts += std::string(counts.empty() ? "" : "  ") + state + " " + field(tasks, state);
   }
-  bool store_failing = member(stats, "store_ok") == false;
-  return "broker     " + field(stats, "epoch") + " (version " + field(stats, "version") + ", up " +
-         format_duration(member(stats, "uptime_ms")) + ", store " + field(stats, "store") +
-         (store_failing ? ", STORE CANNOT WRITE" : "") + ")\n" + "tasks      " + counts + "\n" + "submitted  " +
-         field(stats, "submitted") + " (retried " + field(stats, "retried") + ", stale results refused " +
-         field(stats, "stale_results") + ")\n" + "nodes      " + field(stats, "nodes") + " (" + field(stats, "slots") +
-         " slots, " + field(stats, "running") + " running)\n";
+  return counts;
 }
 
-std::string format_nodes(const json& answer) {
+std::string format_stats(const json& stats, const Terminal& terminal) {
+  Table table;
+  table.add_row({"broker", broker_summary(stats)});
+  table.add_row({"tasks", state_counts(member(stats, "tasks"))});
+  table.add_row({"submitted", field(stats, "submitted") + " (retried " + field(stats, "retried") +
+                                  ", stale results refused " + field(stats, "stale_results") + ")"});
+  table.add_row({"nodes", field(stats, "nodes") + " (" + field(stats, "slots") + " slots, " + field(stats, "running") +
+                              " running)"});
+  return table.render(terminal);
+}
+
+std::string format_nodes(const json& answer, const Terminal& terminal) {
   const json& nodes = member(answer, "nodes");
   if (!nodes.is_array() || nodes.empty()) return "no nodes\n";
-  std::vector<std::vector<std::string>> rows{{"NODE", "SLOTS", "RUNNING", "IDLE", "FUNCTIONS"}};
+  Table table({"NODE", "SLOTS", "RUNNING", "IDLE", "FUNCTIONS"});
   for (const json& node : nodes) {
-    rows.push_back({field(node, "name"), field(node, "slots"), field(node, "running"), field(node, "idle_ms") + "ms",
-                    join(member(node, "functions"))});
+    table.add_row({field(node, "name"), field(node, "slots"), field(node, "running"), field(node, "idle_ms") + "ms",
+                   join(member(node, "functions"))});
   }
-  return table(rows);
+  return table.render(terminal);
 }
 
-std::string format_functions(const json& answer) {
+std::string format_functions(const json& answer, const Terminal& terminal) {
   const json& functions = member(answer, "functions");
   if (!functions.is_array() || functions.empty()) return "no functions\n";
-  std::vector<std::vector<std::string>> rows{{"FUNCTION", "NODES", "QUEUED", "RUNNING"}};
+  Table table({"FUNCTION", "NODES", "QUEUED", "RUNNING"});
   for (const json& function : functions) {
-    rows.push_back(
+    table.add_row(
         {field(function, "name"), field(function, "nodes"), field(function, "queued"), field(function, "running")});
   }
-  return table(rows);
+  return table.render(terminal);
 }
 
-std::string format_list(const json& answer) {
+std::string format_list(const json& answer, const Terminal& terminal) {
   const json& tasks = member(answer, "tasks");
   std::size_t shown = tasks.is_array() ? tasks.size() : 0;
   std::string out;
   if (shown > 0) {
-    std::vector<std::vector<std::string>> rows{{"ID", "FUNCTION", "STATE"}};
-    for (const json& task : tasks) rows.push_back({field(task, "id"), field(task, "function"), task_line(task)});
-    out = table(rows);
+    Table table({"ID", "FUNCTION", "STATE"});
+    for (const json& task : tasks) {
+      table.add_row(
+          {field(task, "id"), field(task, "function"), Cell(task_line(task), state_colour(field(task, "state")))});
+    }
+    out = table.render(terminal);
   }
   return out + std::to_string(shown) + " of " + field(answer, "total") + " tasks\n";
 }
@@ -254,22 +211,24 @@ std::string format_utc_time(const json& ms) {
   return text;
 }
 
-std::string format_schedule(const json& schedule) {
-  return table({{"schedule", field(schedule, "name")},
-                {"when", schedule_when(schedule)},
-                {"next run", format_utc_time(member(schedule, "next_run_at"))},
-                {"task", schedule_task(member(schedule, "task"))}});
+std::string format_schedule(const json& schedule, const Terminal& terminal) {
+  Table table;
+  table.add_row({"schedule", field(schedule, "name")});
+  table.add_row({"when", schedule_when(schedule)});
+  table.add_row({"next run", format_utc_time(member(schedule, "next_run_at"))});
+  table.add_row({"task", schedule_task(member(schedule, "task"))});
+  return table.render(terminal);
 }
 
-std::string format_schedules(const json& answer) {
+std::string format_schedules(const json& answer, const Terminal& terminal) {
   const json& schedules = member(answer, "schedules");
   if (!schedules.is_array() || schedules.empty()) return "no schedules\n";
-  std::vector<std::vector<std::string>> rows{{"NAME", "WHEN", "NEXT RUN", "LAST TASK"}};
+  Table table({"NAME", "WHEN", "NEXT RUN", "LAST TASK"});
   for (const json& schedule : schedules) {
-    rows.push_back({field(schedule, "name"), schedule_when(schedule), format_utc_time(member(schedule, "next_run_at")),
-                    field(schedule, "last_task")});
+    table.add_row({field(schedule, "name"), schedule_when(schedule), format_utc_time(member(schedule, "next_run_at")),
+                   field(schedule, "last_task")});
   }
-  return table(rows);
+  return table.render(terminal);
 }
 
 std::string format_removed_schedule(const json& schedule) {
@@ -280,16 +239,16 @@ std::string format_limits(const json& limits) {
   return field(limits, "function") + ": " + limits_summary(limits) + "\n";
 }
 
-std::string format_limits_list(const json& answer) {
+std::string format_limits_list(const json& answer, const Terminal& terminal) {
   const json& all = member(answer, "limits");
   if (!all.is_array() || all.empty()) return "no limits\n";
-  std::vector<std::vector<std::string>> rows{{"FUNCTION", "RATE", "BURST", "CONCURRENCY"}};
+  Table table({"FUNCTION", "RATE", "BURST", "CONCURRENCY"});
   for (const json& limits : all) {
     const json& rate = member(limits, "rate_per_s");
-    rows.push_back({field(limits, "function"), rate.is_number() ? format_number(rate) + "/s" : "-",
-                    field(limits, "burst"), field(limits, "concurrency")});
+    table.add_row({field(limits, "function"), rate.is_number() ? format_number(rate) + "/s" : "-",
+                   field(limits, "burst"), field(limits, "concurrency")});
   }
-  return table(rows);
+  return table.render(terminal);
 }
 
 std::string format_removed_limits(const json& limits) {

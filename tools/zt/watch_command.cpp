@@ -84,7 +84,7 @@ class WatchPrinter {
     std::string line = task_line(task);
     if (line == last_line_) return;
     last_line_ = line;
-    print(task, line);
+    print(task, paint(line, state_colour(state_of(task)), global_.terminal));
   }
 
   void show_partial(const json& event) {
