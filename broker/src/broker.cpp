@@ -2,9 +2,12 @@
 
 #include <map>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 
 #include "broker_loop.hpp"
+#include "http/http_gateway.hpp"
+#include "http/webhook_sender.hpp"
 #include "request_handler.hpp"
 
 namespace zerotask {
@@ -33,7 +36,28 @@ void Broker::register_method(std::string name, BrokerMethod method) {
 }
 
 void Broker::run() {
-  broker::BrokerLoop loop(impl_->config, impl_->custom_methods);
+  const BrokerConfig& config = impl_->config;
+  std::optional<broker::HttpAddress> http;
+  if (!config.http.empty()) {
+    http = broker::parse_http_address(config.http);
+    if (!http) throw std::invalid_argument("--http must be HOST:PORT (e.g. 127.0.0.1:8080), not '" + config.http + "'");
+  }
+  broker::BrokerLoop loop(config, impl_->custom_methods);
+  loop.bind();
+  // Declared after the loop, so destroyed before it: their sockets close before its context.
+  broker::WebhookSender webhooks(
+      loop.context(), std::string(broker::BrokerLoop::kInprocRequests),
+      broker::WebhookOptions{config.webhook_attempts, config.webhook_backoff, config.webhook_timeout});
+  std::unique_ptr<broker::HttpGateway> gateway;
+  if (http) {
+    broker::HttpGatewayOptions options;
+    options.address = *http;
+    options.request_endpoint = broker::BrokerLoop::kInprocRequests;
+    options.event_endpoint = broker::BrokerLoop::kInprocEvents;
+    options.max_depth = config.max_depth;
+    options.max_message_bytes = config.max_message_bytes;
+    gateway = std::make_unique<broker::HttpGateway>(loop.context(), std::move(options));
+  }
   {
     std::lock_guard lock(impl_->mutex);
     if (impl_->stop_requested) return;

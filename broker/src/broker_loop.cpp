@@ -77,13 +77,20 @@ void BrokerLoop::request_stop() {
   wakeup_.notify();
 }
 
-void BrokerLoop::run() {
+void BrokerLoop::bind() {
   std::string event_endpoint = event_endpoint_of(config_);
   router_.bind(config_.endpoint);
   events_.bind(event_endpoint);
+  router_.bind(std::string(kInprocRequests));
+  events_.bind(std::string(kInprocEvents));
+  bound_ = true;
   log(LogLevel::Info, "broker",
       "serving requests on " + config_.endpoint + ", events on " + event_endpoint + ", store " +
           std::string(store_->name()) + ", epoch " + scheduler_.epoch());
+}
+
+void BrokerLoop::run() {
+  if (!bound_) bind();
   std::vector<zmq::pollitem_t> items = {{router_.handle(), 0, ZMQ_POLLIN, 0},
                                         {events_.handle(), 0, ZMQ_POLLIN, 0},
                                         {nullptr, wakeup_.fd(), ZMQ_POLLIN, 0}};

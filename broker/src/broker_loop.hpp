@@ -34,10 +34,22 @@ class BrokerLoop {
 
   BrokerLoop(const BrokerConfig& config, std::map<std::string, BrokerMethod, std::less<>> custom_methods);
 
-  // Binds and serves until request_stop(). Call from the thread that will own the sockets.
+  // Besides its configured endpoints, the loop binds its sockets to these in-process
+  // endpoints of context(): the HTTP gateway and the webhook sender, on threads of
+  // their own, connect there with sockets of their own.
+  static constexpr std::string_view kInprocRequests = "inproc://zerotask-requests";
+  static constexpr std::string_view kInprocEvents = "inproc://zerotask-events";
+
+  // Binds the sockets to their endpoints; run() does it first when bind() was not
+  // called. Call from the thread that will own the sockets (and run them).
+  void bind();
+  // Binds if not yet bound, and serves until request_stop().
   void run();
   // Thread-safe.
   void request_stop();
+  // Thread-safe (a ZeroMQ context is); outlives every socket made in it, since the
+  // loop is destroyed last.
+  zmq::context_t& context() { return context_; }
 
  private:
   void read_requests(SteadyTime now);
@@ -54,6 +66,7 @@ class BrokerLoop {
   zmq::socket_t events_;
   Wakeup wakeup_;
   std::atomic<bool> stopping_{false};
+  bool bound_ = false;
   std::unique_ptr<TaskStore> store_;
   Outbox outbox_;
   bool store_failing_ = false;

@@ -326,7 +326,8 @@ std::int64_t CronExpression::next_after(std::int64_t unix_ms) const {
         // Count minutes first: day * ms-per-day alone can overflow near the int64 limits.
         const std::int64_t minutes = day * kMinutesPerDay + minute;
         if (minutes > std::numeric_limits<std::int64_t>::max() / kMsPerMinute) {
-          throw std::out_of_range("cron expression " + quoted(text_) + " next fires beyond the int64 time range");
+          throw std::out_of_range("cron expression " + quoted(std::string_view(text_)) +
+                                  " next fires beyond the int64 time range");
         }
         return minutes * kMsPerMinute;
       }
@@ -334,7 +335,7 @@ std::int64_t CronExpression::next_after(std::int64_t unix_ms) const {
     ++day;
   }
   // parse() rejects expressions that never fire, so this is a bug, not bad input.
-  throw std::logic_error("cron expression " + quoted(text_) + " found no match in 400 years");
+  throw std::logic_error("cron expression " + quoted(std::string_view(text_)) + " found no match in 400 years");
 }
 
 }  // namespace zerotask::broker

@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "http/http_address.hpp"
 #include "zerotask/broker.hpp"
 #include "zerotask/limits.hpp"
 #include "zerotask/log.hpp"
@@ -94,7 +95,31 @@ int main(int argc, char** argv) {
                  "trades CPU time for latency under load")
       ->capture_default_str()
       ->check(CLI::Range(0L, 100000L));
+  app.add_option("--http", config.http,
+                 "Serve HTTP on HOST:PORT (e.g. 127.0.0.1:8080, or *:8080 for every interface): /healthz, "
+                 "/metrics (Prometheus), the REST way to tasks, live events and the dashboard (docs/HTTP.md); "
+                 "off unless given");
+  app.add_option("--webhook-attempts", config.webhook_attempts,
+                 "POSTs of a task's final state to its callback_url before the delivery gives up")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100));
+  long webhook_backoff_ms = config.webhook_backoff.count();
+  app.add_option("--webhook-backoff-ms", webhook_backoff_ms,
+                 "Wait after a callback POST that failed (no 2xx answer) before the next; doubles after each, "
+                 "at most 10 minutes")
+      ->capture_default_str()
+      ->check(CLI::Range(0L, 600000L));
+  long webhook_timeout_ms = config.webhook_timeout.count();
+  app.add_option("--webhook-timeout-ms", webhook_timeout_ms,
+                 "How long one callback POST may take to connect, and to send or receive each part")
+      ->capture_default_str()
+      ->check(CLI::Range(100L, 600000L));
   CLI11_PARSE(app, argc, argv);
+  if (!config.http.empty() && !zerotask::broker::parse_http_address(config.http)) {
+    std::cerr << "broker: --http must be HOST:PORT with a port from 1 to 65535 (e.g. 127.0.0.1:8080 or *:8080), not '"
+              << config.http << "'\n";
+    return 1;
+  }
 
   zerotask::set_log_level(*zerotask::parse_log_level(log_level));
   config.heartbeat_interval = std::chrono::milliseconds(heartbeat_ms);
@@ -104,6 +129,8 @@ int main(int argc, char** argv) {
   config.retry_backoff_max = std::chrono::milliseconds(retry_backoff_max_ms);
   config.cancel_grace = std::chrono::milliseconds(cancel_grace_ms);
   config.busy_poll = std::chrono::microseconds(busy_poll_us);
+  config.webhook_backoff = std::chrono::milliseconds(webhook_backoff_ms);
+  config.webhook_timeout = std::chrono::milliseconds(webhook_timeout_ms);
   config.sync = sync == "full" ? zerotask::StoreSync::Full : zerotask::StoreSync::Normal;
 
   try {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <array>
+#include <chrono>
 #include <cstddef>
 #include <deque>
 #include <functional>
@@ -43,9 +44,32 @@ class ReadyQueues {
   // Drops the lane (and the stale ids it may hold) when no task in it is queued.
   void erase_if_empty(const std::string& key);
   std::size_t queued(std::string_view function) const;
+  // When the longest-waiting QUEUED task of `lane` was queued, or nullopt when none
+  // is. `queued_record(id)` gives the record of a QUEUED task, else nullptr; ids of
+  // tasks no longer queued are dropped from the heads on the way. Within a
+  // priority, tasks pushed at the back are in the order they were queued, so only
+  // the ones pushed at the front and the first of the others are looked at.
+  template <class Find>
+  std::optional<std::chrono::steady_clock::time_point> oldest(Lane& lane, Find&& queued_record) {
+    std::optional<std::chrono::steady_clock::time_point> oldest;
+    for (auto& ids : lane.by_priority) {
+      while (!ids.empty() && !queued_record(ids.front())) ids.pop_front();
+      for (TaskId id : ids) {
+        const TaskRecord* record = queued_record(id);
+        if (!record) continue;
+        if (!oldest || record->queued_at < *oldest) oldest = record->queued_at;
+        if (!record->queued_at_front) break;
+      }
+    }
+    return oldest;
+  }
   template <class Visit>
   void for_each(Visit&& visit) const {
     for (const auto& [key, lane] : lanes_) visit(lane);
+  }
+  template <class Visit>
+  void for_each(Visit&& visit) {
+    for (auto& [key, lane] : lanes_) visit(lane);
   }
 
  private:

@@ -14,8 +14,10 @@ namespace {
 constexpr std::size_t kMaxSubmitMany = 10000;
 constexpr std::size_t kMaxBatch = 10000;
 constexpr std::int64_t kMaxWaitMs = 3600 * 1000;
-constexpr std::array<std::string_view, 4> kBuiltinBrokerMethods = {"broker.ping", "broker.stats", "broker.functions",
-                                                                   "broker.nodes"};
+constexpr std::array<std::string_view, 7> kBuiltinBrokerMethods = {
+    "broker.ping",    "broker.stats",         "broker.functions",    "broker.nodes",
+    "broker.metrics", "broker.webhooks.take", "broker.webhooks.done"};
+constexpr std::int64_t kMaxWebhooksTaken = 1000;
 
 TaskId read_task_id(const json& params) {
   std::string text = params::required_string(params::object(params), "id");
@@ -185,7 +187,7 @@ std::optional<json> RequestHandler::call(rpc::Request& request, const std::optio
   }
   if (method.starts_with("task.")) return call_task_method(request, reply_to, now);
   if (method.starts_with("node.")) return call_node_method(request, std::string(routing_id), now);
-  if (method.starts_with("broker.")) return call_broker_method(request, now);
+  if (method.starts_with("broker.")) return call_broker_method(request, reply_to, now);
   if (method.starts_with("schedule.")) return call_schedule_method(request);
   if (method == "limits.set") return scheduler_.set_limits(request.params, now);
   if (method == "limits.remove") return scheduler_.remove_limits(request.params);
@@ -357,7 +359,8 @@ json RequestHandler::call_schedule_method(const rpc::Request& request) {
   throw RpcError(method_not_found(method));
 }
 
-std::optional<json> RequestHandler::call_broker_method(const rpc::Request& request, SteadyTime now) {
+std::optional<json> RequestHandler::call_broker_method(const rpc::Request& request,
+                                                       const std::optional<ReplyTo>& reply_to, SteadyTime now) {
   const std::string& method = request.method;
   if (method == "broker.ping") {
     return json{
@@ -366,6 +369,22 @@ std::optional<json> RequestHandler::call_broker_method(const rpc::Request& reque
   if (method == "broker.stats") return scheduler_.stats(now);
   if (method == "broker.functions") return scheduler_.functions();
   if (method == "broker.nodes") return scheduler_.nodes(now);
+  if (method == "broker.metrics") return scheduler_.metrics(now);
+  if (method == "broker.webhooks.take") {
+    auto limit = params::integer(params::object(request.params), "limit", 100, 1, kMaxWebhooksTaken);
+    if (reply_to) scheduler_.take_webhooks(static_cast<std::size_t>(limit), *reply_to);
+    return std::nullopt;
+  }
+  if (method == "broker.webhooks.done") {
+    const json& spec = params::object(request.params);
+    TaskId id = read_task_id(spec);
+    auto ended_at = params::required_integer(spec, "ended_at", 0, INT64_MAX);
+    auto delivered = spec.find("delivered");
+    if (delivered == spec.end() || !delivered->is_boolean()) {
+      throw RpcError(rpc::kInvalidParams, "delivered must be true or false");
+    }
+    return json{{"recorded", scheduler_.webhook_done(id, ended_at, delivered->get<bool>())}};
+  }
   if (auto custom = custom_methods_.find(method); custom != custom_methods_.end()) {
     return custom->second(request.params);
   }

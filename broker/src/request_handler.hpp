@@ -38,7 +38,8 @@ class RequestHandler {
                            SteadyTime now);
   std::optional<json> call_task_method(rpc::Request& request, const std::optional<ReplyTo>& reply_to, SteadyTime now);
   std::optional<json> call_node_method(const rpc::Request& request, const std::string& routing_id, SteadyTime now);
-  std::optional<json> call_broker_method(const rpc::Request& request, SteadyTime now);
+  std::optional<json> call_broker_method(const rpc::Request& request, const std::optional<ReplyTo>& reply_to,
+                                         SteadyTime now);
   json call_schedule_method(const rpc::Request& request);
   // A task spec, checked, with require_node applied.
   TaskSpec read_spec(json& spec, std::size_t batch_size) const;

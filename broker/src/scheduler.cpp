@@ -36,10 +36,17 @@ void Scheduler::recover(SteadyTime now) {
   std::vector<TaskId> queued;
   std::vector<TaskId> pending;
   TaskId last_id = 0;
+  std::vector<std::pair<TaskId, std::int64_t>> callbacks_due;
   store_.for_each([&](TaskRecord& record) {
     last_id = std::max(last_id, record.id);
-    ++counts_[static_cast<std::size_t>(record.state)];
+    count_new(record);
     record.skip_attempt = true;
+    if (record.callback_state == CallbackState::Pending) {
+      // Undelivered before the restart: delivered now (a task retried meanwhile, once it ends again).
+      ++webhooks_pending_;
+      pin(record.id);
+      if (is_final(record.state)) callbacks_due.emplace_back(record.id, record.ended_at);
+    }
     if (!record.idempotency_key.empty()) idempotency_keys_.emplace(record.idempotency_key, record.id);
     if (record.unique && !is_final(record.state)) remember_unique(record);
     switch (record.state) {
@@ -86,6 +93,8 @@ void Scheduler::recover(SteadyTime now) {
   std::sort(finished_.begin(), finished_.end(), by_time);
   std::sort(failed_.begin(), failed_.end(), by_time);
   ids_.skip_past(last_id);
+  std::sort(callbacks_due.begin(), callbacks_due.end());
+  webhooks_due_.assign(callbacks_due.begin(), callbacks_due.end());
   std::string summary;
   for (std::size_t i = 0; i < counts_.size(); ++i) {
     if (counts_[i] == 0) continue;
@@ -95,9 +104,27 @@ void Scheduler::recover(SteadyTime now) {
   log(LogLevel::Info, "broker", "recovered " + std::to_string(store_.size()) + " task(s) from the store: " + summary);
 }
 
+void Scheduler::count_new(TaskRecord& record) {
+  const auto state = static_cast<std::size_t>(record.state);
+  ++counts_[state];
+  FunctionTally& tally = tallies_[record.function];
+  ++tally.by_state[state];
+  ++tally.total;
+  record.tally = &tally;
+}
+
+void Scheduler::uncount(const TaskRecord& record) {
+  const auto state = static_cast<std::size_t>(record.state);
+  --counts_[state];
+  --record.tally->by_state[state];
+  if (--record.tally->total == 0) tallies_.erase(record.function);
+}
+
 void Scheduler::set_state(TaskRecord& record, TaskState state) {
   --counts_[static_cast<std::size_t>(record.state)];
   ++counts_[static_cast<std::size_t>(state)];
+  --record.tally->by_state[static_cast<std::size_t>(record.state)];
+  ++record.tally->by_state[static_cast<std::size_t>(state)];
   record.state = state;
 }
 
@@ -183,10 +210,11 @@ Submitted Scheduler::submit(NewTask task, std::optional<ReplyTo> result_waiter) 
   record.pass_results = task.pass_results;
   record.unique = task.unique;
   record.result_ttl_ms = task.result_ttl_ms;
+  record.callback_url = std::move(task.callback_url);
   record.created_at = unix_time_ms();
-  ++counts_[static_cast<std::size_t>(TaskState::Pending)];
   ++submitted_;
   TaskRecord& stored = store_.insert(std::move(record));
+  count_new(stored);
   if (!stored.idempotency_key.empty()) idempotency_keys_.emplace(stored.idempotency_key, stored.id);
   if (stored.unique) remember_unique(stored);
   if (result_waiter) {
@@ -212,6 +240,8 @@ Submitted Scheduler::submit(NewTask task, std::optional<ReplyTo> result_waiter) 
 }
 
 void Scheduler::enqueue(TaskRecord& record, bool at_front) {
+  record.queued_at = std::chrono::steady_clock::now();
+  record.queued_at_front = at_front;
   Lane& lane = ready_.push(record, at_front);
   dirty_lanes_.insert(lane_key(record.queue, record.function));
   if (outbox_.has_any_subscriber()) {
@@ -230,6 +260,12 @@ void Scheduler::finish(TaskRecord& record, TaskState state, json result, json er
   record.cancel_requested = false;
   store_.mark_changed(record);
   remember_finished(record, std::chrono::steady_clock::now());
+  switch (state) {
+    case TaskState::Succeeded: ++ended_succeeded_; break;
+    case TaskState::Failed: ++ended_failed_; break;
+    default: ++ended_cancelled_; break;
+  }
+  if (!record.callback_url.empty()) callback_due(record);
   if (record.unique) forget_unique(record);
   unpin_dependencies_of(record.id);  // cancelled while it waited
   if (state == TaskState::Succeeded && success_hook_) success_hook_(record);

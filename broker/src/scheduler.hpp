@@ -10,8 +10,8 @@
 // Pure logic: it changes records through the TaskStore and puts replies and events
 // in the Outbox; the loop commits and sends them. Loop thread only. Its members are
 // defined by concern: scheduler.cpp (a task's life, clients), scheduler_nodes.cpp,
-// scheduler_dispatch.cpp, scheduler_dependencies.cpp, scheduler_timers.cpp and
-// scheduler_introspection.cpp.
+// scheduler_dispatch.cpp, scheduler_dependencies.cpp, scheduler_timers.cpp,
+// scheduler_introspection.cpp, scheduler_metrics.cpp and scheduler_webhooks.cpp.
 #pragma once
 
 #include <array>
@@ -32,6 +32,7 @@
 #include "outbox.hpp"
 #include "ready_queues.hpp"
 #include "store/task_store.hpp"
+#include "task_metrics.hpp"
 #include "zerotask/task_id.hpp"
 
 namespace zerotask::broker {
@@ -71,6 +72,7 @@ struct NewTask {
   PassResults pass_results = PassResults::None;
   bool unique = false;
   std::int64_t result_ttl_ms = -1;
+  std::string callback_url;  // checked by parse_webhook_url; empty: none
 };
 
 // What a node.hello says of one function it serves.
@@ -178,7 +180,20 @@ class Scheduler {
   json stats(SteadyTime now) const;
   json functions() const;
   json nodes(SteadyTime now) const;
+  // broker.metrics (docs/PROTOCOL.md). Not const: drops the ids of tasks no longer
+  // queued from the heads of the ready queues on the way.
+  json metrics(SteadyTime now);
   const std::string& epoch() const { return config_.epoch; }
+
+  // ---- webhooks: a final task with a callback_url has a delivery due; the
+  // broker's webhook sender takes deliveries and reports how each ended.
+  // Answers `taker` with up to `limit` deliveries, now or as soon as one is due; a
+  // taker still waiting from before is answered with none.
+  void take_webhooks(std::size_t limit, ReplyTo taker);
+  // The delivery of the end of task `id` at `ended_at` succeeded, or gave up:
+  // stored with the task, which may be forgotten from then on. False when no such
+  // delivery is pending (the task ended again since, or was forgotten).
+  bool webhook_done(TaskId id, std::int64_t ended_at, bool delivered);
 
  private:
   using Deadlines = std::multimap<SteadyTime, std::pair<TaskId, std::uint64_t>>;
@@ -201,6 +216,9 @@ class Scheduler {
   };
 
   void recover(SteadyTime now);
+  // Counts a record the scheduler starts holding, in its state, and stops counting one.
+  void count_new(TaskRecord& record);
+  void uncount(const TaskRecord& record);
   void set_state(TaskRecord& record, TaskState state);
   void enqueue(TaskRecord& record, bool at_front);
   void finish(TaskRecord& record, TaskState state, json result, json error);
@@ -251,6 +269,9 @@ class Scheduler {
   void mark_lanes_dirty(const NodeSession& session);
   void mark_function_dirty(const std::string& function);
   void publish_task(const TaskRecord& record);
+  // The task is final: its callback delivery is due (pending, and the task pinned until it is done).
+  void callback_due(TaskRecord& record);
+  void answer_webhook_taker();
   void expire_waits(SteadyTime now);
   void release_due(SteadyTime now);
   void expire_cancel_grace(SteadyTime now);
@@ -310,9 +331,22 @@ class Scheduler {
   std::deque<Finished> failed_;                  // FAILED: dead letters, kept longer
   std::multimap<SteadyTime, Finished> own_ttl_;  // final tasks with their own result_ttl_ms, by when they go
   std::array<std::size_t, 6> counts_{};          // tasks held, by state
+  // Tasks held, by function and state; a function with no task has no tally.
+  std::unordered_map<std::string, FunctionTally> tallies_;
   std::uint64_t submitted_ = 0;
   std::uint64_t retried_ = 0;
   std::uint64_t stale_results_ = 0;
+  std::uint64_t ended_succeeded_ = 0;  // tasks that ended so since start
+  std::uint64_t ended_failed_ = 0;
+  std::uint64_t ended_cancelled_ = 0;
+  RunTimeHistogram run_times_;
+  // Webhooks: final tasks whose delivery is due and not taken yet, with the end it is for.
+  std::deque<std::pair<TaskId, std::int64_t>> webhooks_due_;
+  std::optional<ReplyTo> webhook_taker_;
+  std::size_t webhook_take_limit_ = 0;
+  std::size_t webhooks_pending_ = 0;  // tasks whose callback_state is Pending
+  std::uint64_t webhooks_delivered_ = 0;
+  std::uint64_t webhooks_failed_ = 0;
   std::function<void(const TaskRecord&)> success_hook_;
   bool store_available_ = true;
   std::string store_error_;

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "task_errors.hpp"
+#include "zerotask/clock.hpp"
 #include "zerotask/log.hpp"
 #include "zerotask/rpc_error.hpp"
 
@@ -172,6 +173,7 @@ void Scheduler::finish_entry(NodeSession& session, const json& entry) {
   session.running.erase(*id);
   session.adopted.erase(*id);
   release_lease(*record);
+  if (record->started_at > 0) run_times_.observe(unix_time_ms() - record->started_at);
   if (record->cancel_requested) {
     end_cancelled(*record);
   } else if (result != entry.end()) {

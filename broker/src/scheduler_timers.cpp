@@ -19,6 +19,8 @@ void Scheduler::shutdown() {
   waiters_.clear();
   waiters_by_peer_.clear();
   wait_deadlines_.clear();
+  if (webhook_taker_) outbox_.reply_error(*webhook_taker_, stopping);
+  webhook_taker_.reset();
 }
 
 void Scheduler::tick(SteadyTime now) {
@@ -133,7 +135,7 @@ void Scheduler::forget_if_unchanged(const Finished& entry) {
 }
 
 void Scheduler::forget(TaskRecord& record) {
-  --counts_[static_cast<std::size_t>(record.state)];
+  uncount(record);
   if (!record.idempotency_key.empty()) {
     auto key = idempotency_keys_.find(record.idempotency_key);
     if (key != idempotency_keys_.end() && key->second == record.id) idempotency_keys_.erase(key);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <string>
 
+#include "webhook_url.hpp"
 #include "zerotask/limits.hpp"
 #include "zerotask/rpc_error.hpp"
 
@@ -25,9 +26,15 @@ Enum read_choice(const json& spec, std::string_view key, const std::string_view 
   for (std::size_t i = 0; i < N; ++i) {
     if (names[i] == *value) return static_cast<Enum>(i);
   }
-  std::string allowed;
-  for (auto name : names) allowed += (allowed.empty() ? "\"" : ", \"") + std::string(name) + "\"";
-  invalid(std::string(key) + " must be one of " + allowed);
+  // Appended piece by piece: GCC 12 warns wrongly (array-bounds) on chains of string + string.
+  std::string message(key);
+  message += " must be one of ";
+  for (std::size_t i = 0; i < N; ++i) {
+    message += i == 0 ? "\"" : ", \"";
+    message += names[i];
+    message += '"';
+  }
+  invalid(message);
 }
 
 // When the task may first run: eta, or now + countdown_ms; 0 for at once.
@@ -126,6 +133,11 @@ TaskSpec read_task_spec(json& spec, std::size_t batch_size, std::int64_t unix_no
   task.pass_results = read_choice(spec, "pass_results", kPassResultsNames, PassResults::None);
   task.unique = params::boolean(spec, "unique", false);
   task.result_ttl_ms = params::integer(spec, "result_ttl_ms", -1, 0, kMaxAheadMs);
+  if (auto url = params::optional_string(spec, "callback_url")) {
+    std::string why = "callback_url ";
+    if (!parse_webhook_url(*url, &why)) invalid(why);
+    task.callback_url = std::move(*url);
+  }
   if (task.pass_results != PassResults::None) {
     if (task.depends_on.empty()) invalid("pass_results needs depends_on");
     if (!array_params) invalid("pass_results needs params given as an array (or none)");

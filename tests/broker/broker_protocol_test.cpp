@@ -270,3 +270,51 @@ TEST_CASE("node.hello accepts functions with defaults and refuses malformed ones
                            {{"node", "n"}, {"functions", {"add"}}, {"slots", 1}, {"running", {{{"id", "zz"}}}}}))["code"] ==
         -32602);
 }
+
+TEST_CASE("broker.metrics answers with the figures of docs/PROTOCOL.md and its name is built in" *
+          doctest::timeout(20)) {
+  RunningBroker running([](Broker& broker) {
+    CHECK_THROWS_AS(broker.register_method("broker.metrics", [](const json&) { return json(); }),
+                    std::invalid_argument);
+    CHECK_THROWS_AS(broker.register_method("broker.webhooks.take", [](const json&) { return json(); }),
+                    std::invalid_argument);
+  });
+  zmq::context_t context;
+  RawPeer peer(context, running.endpoint);
+  REQUIRE(peer.call("task.submit", {{"function", "add"}, {"params", {1, 2}}}).contains("result"));
+  json metrics = peer.call("broker.metrics")["result"];
+  INFO(metrics.dump());
+  CHECK(metrics["tasks"] == json::array({json{{"function", "add"}, {"state", "QUEUED"}, {"count", 1}}}));
+  REQUIRE(metrics["queues"].size() == 1);
+  CHECK(metrics["queues"][0]["queue"] == "default");
+  CHECK(metrics["queues"][0]["depth"] == 1);
+  CHECK(metrics["queues"][0]["oldest_age_ms"].get<std::int64_t>() >= 0);
+  CHECK(metrics["counters"]["submitted"] == 1);
+  for (const char* field : {"epoch", "version", "uptime_ms", "run_seconds", "nodes", "slots", "free_slots", "running",
+                            "webhooks_pending", "store"}) {
+    CHECK(metrics.contains(field));
+  }
+}
+
+TEST_CASE("broker.webhooks.done checks its params and says whether it recorded anything" * doctest::timeout(20)) {
+  RunningBroker running;
+  zmq::context_t context;
+  RawPeer peer(context, running.endpoint);
+  json missing = error_of(peer.call("broker.webhooks.done", {{"id", "0000000000000001"}, {"ended_at", 1}}));
+  CHECK(missing["code"] == rpc::kInvalidParams);
+  CHECK(missing["message"] == "delivered must be true or false");
+  CHECK(error_of(peer.call("broker.webhooks.done", {{"id", "x"}, {"ended_at", 1}, {"delivered", true}}))["code"] ==
+        rpc::kInvalidParams);
+  json answer = peer.call("broker.webhooks.done", {{"id", "0000000000000001"}, {"ended_at", 1}, {"delivered", true}});
+  CHECK(answer["result"] == json{{"recorded", false}});
+  CHECK(error_of(peer.call("broker.webhooks.take", {{"limit", 0}}))["code"] == rpc::kInvalidParams);
+}
+
+TEST_CASE("task.submit refuses a callback_url that is not http with invalid params" * doctest::timeout(20)) {
+  RunningBroker running;
+  zmq::context_t context;
+  RawPeer peer(context, running.endpoint);
+  json refused = error_of(peer.call("task.submit", {{"function", "add"}, {"callback_url", "mailto:me@example.com"}}));
+  CHECK(refused["code"] == rpc::kInvalidParams);
+  CHECK(refused["message"] == "callback_url must start with http:// (https is not supported)");
+}

@@ -1,20 +1,19 @@
 // The issue 4 fields across a broker restart on the durable store: a scheduler over
 // an SQLite store, committed, closed and opened again; and a store of schema
-// version 1 upgraded in place to version 2.
+// version 1 upgraded in place to the current version.
 #include <doctest/doctest.h>
 
 #include <sqlite3.h>
 
-#include <memory>
-
-#include "scheduler_fixture.hpp"
-#include "store/sqlite_task_store.hpp"
-#include "test_support.hpp"
+#include "durable_fixture.hpp"
 #include "zerotask/clock.hpp"
 #include "zerotask/error_codes.hpp"
 
 using namespace zerotask;
 using namespace zerotask::broker;
+using zerotask::broker::testing::Durable;
+using zerotask::broker::testing::query_int;
+using zerotask::broker::testing::run_sql;
 using zerotask::broker::testing::serving;
 using zerotask::broker::testing::task;
 using zerotask::broker::testing::test_config;
@@ -22,95 +21,6 @@ using zerotask::broker::testing::text;
 using namespace std::chrono_literals;
 
 namespace {
-
-// A scheduler over an SQLite store in a fresh directory; restart() commits, closes
-// both and opens them again, as a broker that stops and starts does.
-struct Durable {
-  explicit Durable(SchedulerConfig scheduler_config = test_config()) : config(std::move(scheduler_config)) { open(); }
-
-  void open() {
-    now = std::chrono::steady_clock::now();
-    store = std::make_unique<SqliteTaskStore>(path, StoreSync::Normal);
-    outbox = std::make_unique<Outbox>();
-    scheduler = std::make_unique<Scheduler>(*store, *outbox, config, now);
-  }
-  void restart() {
-    REQUIRE(store->commit());
-    scheduler.reset();
-    outbox.reset();
-    store.reset();
-    open();
-  }
-
-  TaskId submit(NewTask made) { return scheduler->submit(std::move(made), std::nullopt).id; }
-  const TaskRecord& record(TaskId id) {
-    const TaskRecord* found = scheduler->find(id);
-    REQUIRE(found != nullptr);
-    return *found;
-  }
-  void hello(const std::string& routing_id, const std::string& name, const std::string& function, std::size_t slots,
-             std::vector<std::string> queues = {"default"}, const std::vector<LeaseToken>& running = {}) {
-    scheduler->hello(routing_id, name, serving(function), slots, running, now, std::move(queues));
-  }
-  // The tasks of every node.run sent to `routing_id` since the last call.
-  json runs_for(const std::string& routing_id) {
-    json tasks = json::array();
-    for (auto& message : outbox->take_hand_outs()) {
-      if (message.to.routing_id() != routing_id) continue;
-      json body = json::parse(message.body);
-      for (auto& run : body["params"]["tasks"]) tasks.push_back(run);
-    }
-    return tasks;
-  }
-  // Hands out and returns the single task `routing_id` gets, with its attempt.
-  std::pair<TaskId, int> run_one(const std::string& routing_id) {
-    scheduler->dispatch();
-    json runs = runs_for(routing_id);
-    REQUIRE(runs.size() == 1);
-    return {*parse_task_id(runs[0]["id"].get<std::string>()), runs[0]["attempt"].get<int>()};
-  }
-  void report(const std::string& routing_id, TaskId id, int attempt, const json& result) {
-    scheduler->done(routing_id,
-                    json::array({json{{"id", format_task_id(id)}, {"attempt", attempt}, {"result", result}}}));
-  }
-  json messages() {
-    json bodies = json::array();
-    for (auto& message : outbox->take_messages()) bodies.push_back(json::parse(message.body));
-    return bodies;
-  }
-
-  zerotask::testing::TempDir dir;
-  std::string path = dir.file("tasks.db");
-  SchedulerConfig config;
-  SteadyTime now;
-  std::unique_ptr<SqliteTaskStore> store;
-  std::unique_ptr<Outbox> outbox;
-  std::unique_ptr<Scheduler> scheduler;
-};
-
-// Runs SQL on the file behind the store's back (the store must be closed).
-void run_sql(const std::string& path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
-  char* error = nullptr;
-  int code = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error);
-  std::string message = error ? error : "";
-  sqlite3_free(error);
-  sqlite3_close(db);
-  REQUIRE_MESSAGE(code == SQLITE_OK, message);
-}
-
-std::int64_t query_int(const std::string& path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
-  sqlite3_stmt* statement = nullptr;
-  REQUIRE(sqlite3_prepare_v2(db, sql.c_str(), -1, &statement, nullptr) == SQLITE_OK);
-  std::int64_t value = -1;
-  if (sqlite3_step(statement) == SQLITE_ROW) value = sqlite3_column_int64(statement, 0);
-  sqlite3_finalize(statement);
-  sqlite3_close(db);
-  return value;
-}
 
 // The table of schema version 1, as the broker before issue 4 created it (commit aa90e8b).
 constexpr std::string_view kVersion1Schema = R"(
@@ -374,7 +284,7 @@ TEST_CASE("a finished task's own result_ttl_ms still applies after a restart" * 
   CHECK(d.scheduler->find(gone) == nullptr);
 }
 
-TEST_CASE("a store of schema version 1 is upgraded in place to version 2 and its tasks come back" *
+TEST_CASE("a store of schema version 1 is upgraded in place to the current version and its tasks come back" *
           doctest::timeout(20)) {
   zerotask::testing::TempDir dir;
   std::string path = dir.file("tasks.db");
@@ -405,6 +315,8 @@ TEST_CASE("a store of schema version 1 is upgraded in place to version 2 and its
     CHECK_FALSE(queued->cancel_requested);
     CHECK(queued->result_ttl_ms == -1);
     CHECK(queued->partials.is_null());
+    CHECK(queued->callback_url.empty());
+    CHECK(queued->callback_state == CallbackState::None);
     const TaskRecord* done = store.find(4097);
     REQUIRE(done != nullptr);
     CHECK(done->state == TaskState::Succeeded);
@@ -414,12 +326,13 @@ TEST_CASE("a store of schema version 1 is upgraded in place to version 2 and its
     CHECK(done->max_retries == 2);
     CHECK(done->node == "node-7");
   }
-  CHECK(query_int(path, "PRAGMA user_version") == 2);
+  CHECK(query_int(path, "PRAGMA user_version") == 3);
   CHECK(query_int(path, "PRAGMA user_version") == kStoreSchemaVersion);
   CHECK(query_int(path, "PRAGMA application_id") == kApplicationId);
   CHECK(query_int(path,
                   "SELECT count(*) FROM pragma_table_info('tasks') WHERE name IN "
-                  "('queue', 'priority', 'depends_on', 'pass_results', 'flags', 'result_ttl_ms', 'partials')") == 7);
+                  "('queue', 'priority', 'depends_on', 'pass_results', 'flags', 'result_ttl_ms', 'partials', "
+                  "'callback_url', 'callback_state')") == 9);
 
   // Opened again (no second upgrade), the scheduler hands the old task out and its
   // changes are written to the new columns too.
@@ -469,4 +382,45 @@ TEST_CASE("a RUNNING task cancelled after a restart, before its node reclaims it
   CHECK(told);
   d.report("n1-again", id, attempt, "whatever it returned");
   CHECK(d.record(id).state == TaskState::Cancelled);
+}
+
+TEST_CASE("a store of schema version 2 is upgraded in place to version 3 and its tasks come back" *
+          doctest::timeout(20)) {
+  zerotask::testing::TempDir dir;
+  std::string path = dir.file("tasks.db");
+  // Version 2 as the broker before issue 5 made it: version 1 and the columns of issue 4.
+  run_sql(path, std::string(kVersion1Schema) +
+                    "ALTER TABLE tasks ADD COLUMN queue TEXT NOT NULL DEFAULT 'default';"
+                    "ALTER TABLE tasks ADD COLUMN priority INTEGER NOT NULL DEFAULT 0;"
+                    "ALTER TABLE tasks ADD COLUMN depends_on TEXT;"
+                    "ALTER TABLE tasks ADD COLUMN pass_results INTEGER NOT NULL DEFAULT 0;"
+                    "ALTER TABLE tasks ADD COLUMN flags INTEGER NOT NULL DEFAULT 0;"
+                    "ALTER TABLE tasks ADD COLUMN result_ttl_ms INTEGER NOT NULL DEFAULT -1;"
+                    "ALTER TABLE tasks ADD COLUMN partials TEXT;"
+                    "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+                    "PRAGMA application_id = " +
+                    std::to_string(kApplicationId) + "; PRAGMA user_version = 2;");
+  run_sql(path,
+          "INSERT INTO tasks (id, function, params, state, attempt, retries, max_retries, timeout_ms, run_at, "
+          "created_at, started_at, ended_at, node, result, error, progress, idempotency_key, queue, priority) VALUES "
+          "(4096, 'resize', '[640,480]', 1, 0, 0, -1, 0, 0, 1795437582123, 0, 0, '', NULL, NULL, NULL, NULL, "
+          "'images', 7)");
+  {
+    SqliteTaskStore store(path, StoreSync::Full);
+    const TaskRecord* queued = store.find(4096);
+    REQUIRE(queued != nullptr);
+    CHECK(queued->queue == "images");
+    CHECK(queued->priority == 7);
+    CHECK(queued->callback_url.empty());
+    CHECK(queued->callback_state == CallbackState::None);
+    TaskRecord hooked = *queued;
+    hooked.id = 4097;
+    hooked.callback_url = "http://127.0.0.1:9/hook";
+    store.insert(std::move(hooked));
+    REQUIRE(store.commit());
+  }
+  CHECK(query_int(path, "PRAGMA user_version") == 3);
+  SqliteTaskStore store(path, StoreSync::Full);
+  REQUIRE(store.find(4097) != nullptr);
+  CHECK(store.find(4097)->callback_url.str() == "http://127.0.0.1:9/hook");
 }

@@ -4,11 +4,11 @@
 
 #include <sqlite3.h>
 
-#include "store/sqlite_task_store.hpp"
-#include "test_support.hpp"
+#include "durable_fixture.hpp"
 
 using namespace zerotask;
 using namespace zerotask::broker;
+using zerotask::broker::testing::run_sql;
 
 namespace {
 
@@ -30,25 +30,15 @@ TaskRecord full_record(TaskId id) {
   record.error = json{{"code", -32000}, {"message", "boom"}};
   record.progress = json{{"current", 3}};
   record.idempotency_key = "order-" + std::to_string(id);
+  record.callback_url = "http://hooks.example:8080/done?task=" + std::to_string(id);
+  record.callback_state = CallbackState::Pending;
   return record;
-}
-
-// Runs one SQL statement on the file behind the store's back.
-void run_sql(const std::string& path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
-  char* error = nullptr;
-  int code = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error);
-  std::string message = error ? error : "";
-  sqlite3_free(error);
-  sqlite3_close(db);
-  REQUIRE_MESSAGE(code == SQLITE_OK, message);
 }
 
 }  // namespace
 
 TEST_CASE("a committed record comes back whole when the store is opened again" * doctest::timeout(20)) {
-  testing::TempDir dir;
+  zerotask::testing::TempDir dir;
   std::string path = dir.file("tasks.db");
   {
     SqliteTaskStore store(path, StoreSync::Full);
@@ -65,10 +55,25 @@ TEST_CASE("a committed record comes back whole when the store is opened again" *
   CHECK(record->params_json == expected.params_json);
   CHECK(record->retries == 2);
   CHECK(record->max_retries == 2);
+  CHECK(record->callback_url.str() == expected.callback_url.str());
+  CHECK(record->callback_state == CallbackState::Pending);
+}
+
+TEST_CASE("the SQLite store tells its size in bytes and the memory store does not" * doctest::timeout(20)) {
+  zerotask::testing::TempDir dir;
+  SqliteTaskStore store(dir.file("tasks.db"), StoreSync::Normal);
+  auto empty = store.size_bytes();
+  REQUIRE(empty.has_value());
+  CHECK(*empty > 0);
+  for (TaskId id = 1; id <= 200; ++id) store.insert(full_record(id));
+  REQUIRE(store.commit());
+  CHECK(*store.size_bytes() > *empty);
+  MemoryTaskStore memory;
+  CHECK_FALSE(memory.size_bytes().has_value());
 }
 
 TEST_CASE("changes and erasures reach the file only when committed" * doctest::timeout(20)) {
-  testing::TempDir dir;
+  zerotask::testing::TempDir dir;
   std::string path = dir.file("tasks.db");
   {
     SqliteTaskStore store(path, StoreSync::Normal);
@@ -78,6 +83,7 @@ TEST_CASE("changes and erasures reach the file only when committed" * doctest::t
     kept.state = TaskState::Succeeded;
     kept.result = json{{"ok", true}};
     kept.error = nullptr;
+    kept.callback_state = CallbackState::Delivered;
     store.mark_changed(kept);
     store.erase(2);
     REQUIRE(store.commit());
@@ -89,12 +95,13 @@ TEST_CASE("changes and erasures reach the file only when committed" * doctest::t
   REQUIRE(store.find(1) != nullptr);
   CHECK(store.find(1)->state == TaskState::Succeeded);
   CHECK(store.find(1)->result == json{{"ok", true}});
+  CHECK(store.find(1)->callback_state == CallbackState::Delivered);
   CHECK(store.find(2) == nullptr);
   CHECK(store.find(3) == nullptr);
 }
 
 TEST_CASE("a record inserted and erased before a commit never reaches the file" * doctest::timeout(20)) {
-  testing::TempDir dir;
+  zerotask::testing::TempDir dir;
   std::string path = dir.file("tasks.db");
   {
     SqliteTaskStore store(path, StoreSync::Full);
@@ -107,7 +114,7 @@ TEST_CASE("a record inserted and erased before a commit never reaches the file" 
 }
 
 TEST_CASE("a store of another schema version is refused with a message" * doctest::timeout(20)) {
-  testing::TempDir dir;
+  zerotask::testing::TempDir dir;
   std::string path = dir.file("tasks.db");
   { SqliteTaskStore store(path, StoreSync::Full); }
   run_sql(path, "PRAGMA user_version = 99");
@@ -116,14 +123,14 @@ TEST_CASE("a store of another schema version is refused with a message" * doctes
 }
 
 TEST_CASE("an SQLite file of another program is refused" * doctest::timeout(20)) {
-  testing::TempDir dir;
+  zerotask::testing::TempDir dir;
   std::string path = dir.file("other.db");
   run_sql(path, "CREATE TABLE t (x)");
   CHECK_THROWS_WITH(SqliteTaskStore(path, StoreSync::Full), doctest::Contains("is not a zerotask store"));
 }
 
 TEST_CASE("a file that is not a database is refused" * doctest::timeout(20)) {
-  testing::TempDir dir;
+  zerotask::testing::TempDir dir;
   std::string path = dir.file("notes.txt");
   {
     std::FILE* file = std::fopen(path.c_str(), "w");
@@ -135,7 +142,7 @@ TEST_CASE("a file that is not a database is refused" * doctest::timeout(20)) {
 }
 
 TEST_CASE("a second broker on the same store is refused while the first holds it" * doctest::timeout(20)) {
-  testing::TempDir dir;
+  zerotask::testing::TempDir dir;
   std::string path = dir.file("tasks.db");
   SqliteTaskStore first(path, StoreSync::Full);
   CHECK_THROWS_WITH(SqliteTaskStore(path, StoreSync::Full), doctest::Contains("in use by another broker"));

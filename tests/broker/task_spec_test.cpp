@@ -255,3 +255,18 @@ TEST_CASE("creation_order refuses a cycle of three, naming an entry that could n
                       with({{"depends_on", json::array({3})}}), with({{"depends_on", json::array({1})}})});
   CHECK(cycle_refusal(specs) == "depends_on forms a cycle: tasks[1] could never start");
 }
+
+TEST_CASE("callback_url is kept as given when it is an http URL" * doctest::timeout(10)) {
+  CHECK(read({{"function", "add"}}).task.callback_url.empty());
+  CHECK(read({{"function", "add"}, {"callback_url", "http://hooks.example:8080/done?x=1"}}).task.callback_url ==
+        "http://hooks.example:8080/done?x=1");
+}
+
+TEST_CASE("callback_url must be an http URL, with the reason in the message" * doctest::timeout(10)) {
+  CHECK(refusal({{"function", "add"}, {"callback_url", 7}}) == "callback_url must be a string");
+  CHECK(refusal({{"function", "add"}, {"callback_url", "https://hooks.example/done"}}) ==
+        "callback_url must start with http:// (https is not supported)");
+  CHECK(refusal({{"function", "add"}, {"callback_url", "http://"}}) == "callback_url has no host");
+  CHECK(refusal({{"function", "add"}, {"callback_url", "http://h:99999/"}}) ==
+        "callback_url has a port that is not a number from 1 to 65535");
+}

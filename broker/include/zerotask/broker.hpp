@@ -1,7 +1,9 @@
 // zerotask::Broker: keeps tasks and hands them out to nodes.
 //
 // A Broker owns one loop thread that owns both of its sockets (the ROUTER request
-// endpoint and the XPUB event endpoint); nothing else touches them. Configure and
+// endpoint and the XPUB event endpoint); nothing else touches them. Beside it run
+// the webhook sender's threads and, with BrokerConfig::http, the HTTP gateway's:
+// clients of the loop with sockets of their own. Configure and
 // register custom methods before run(); run() blocks the calling thread until
 // stop() is called from any thread (stop() is thread-safe). The wire protocol is
 // docs/PROTOCOL.md.
@@ -59,6 +61,15 @@ struct BrokerConfig {
   // before it blocks: less latency under load for some CPU time. 0 turns it off.
   std::chrono::microseconds busy_poll = kDefaultBusyPoll;
   std::size_t max_depth = kDefaultMaxDepth;  // at most kMaxConfigurableDepth
+  // The HTTP gateway (docs/HTTP.md): "HOST:PORT" to serve on, e.g. "127.0.0.1:8080"
+  // or "*:8080" for every interface; empty: no HTTP.
+  std::string http;
+  // Webhooks (a task's callback_url, docs/HTTP.md): POSTs before a delivery gives
+  // up, the wait after the first failed one (doubling after each, at most 10
+  // minutes), and the timeout of one POST. Delivered whether or not `http` is set.
+  int webhook_attempts = 8;
+  std::chrono::milliseconds webhook_backoff{1000};
+  std::chrono::milliseconds webhook_timeout{5000};
 };
 
 // A custom broker.* method: params in, result out; throw zerotask::RpcError for a
@@ -77,8 +88,9 @@ class Broker {
   // Throws std::invalid_argument otherwise. Before run() only.
   void register_method(std::string name, BrokerMethod method);
 
-  // Binds both endpoints (throws zmq::error_t if one cannot be bound) and serves
-  // until stop().
+  // Binds both endpoints (throws zmq::error_t if one cannot be bound) and the HTTP
+  // address if configured (throws std::invalid_argument for a malformed one,
+  // std::runtime_error when it cannot be bound), and serves until stop().
   void run();
   // Thread-safe; returns at once. run() returns after telling subscribers.
   void stop();

@@ -21,6 +21,7 @@ class MemoryTaskStore final : public TaskStore {
   bool commit() override { return true; }
   const std::string& last_error() const override { return no_error_; }
   std::size_t size() const override { return records_.size(); }
+  std::optional<std::int64_t> size_bytes() override { return std::nullopt; }
   void for_each(const std::function<void(TaskRecord&)>& visit) override;
   void put_setting(const std::string& key, std::string value_json) override {
     settings_.insert_or_assign(key, std::move(value_json));

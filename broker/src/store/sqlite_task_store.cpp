@@ -50,15 +50,22 @@ CREATE TABLE settings (
   value TEXT NOT NULL
 );)";
 
+// Schema version 3 (webhooks): the task's callback_url and where its delivery
+// stands; added to version 2 in place.
+constexpr std::string_view kAddVersion3Columns = R"(
+ALTER TABLE tasks ADD COLUMN callback_url TEXT;
+ALTER TABLE tasks ADD COLUMN callback_state INTEGER NOT NULL DEFAULT 0;)";
+
 constexpr std::string_view kColumns =
     "id, function, params, state, attempt, retries, max_retries, timeout_ms, run_at, created_at, started_at, "
     "ended_at, node, result, error, progress, idempotency_key, queue, priority, depends_on, pass_results, flags, "
-    "result_ttl_ms, partials";
+    "result_ttl_ms, partials, callback_url, callback_state";
 
 // The columns a task can change after it is created, in the order of kUpdate.
 constexpr std::string_view kUpdate =
     "UPDATE tasks SET state = ?1, attempt = ?2, retries = ?3, run_at = ?4, started_at = ?5, ended_at = ?6, "
-    "node = ?7, result = ?8, error = ?9, progress = ?10, params = ?11, flags = ?12, partials = ?13 WHERE id = ?14";
+    "node = ?7, result = ?8, error = ?9, progress = ?10, params = ?11, flags = ?12, partials = ?13, "
+    "callback_state = ?14 WHERE id = ?15";
 
 // The booleans of a record, in the flags column.
 constexpr std::int64_t kUnique = 1;
@@ -131,7 +138,8 @@ void bind_update(sqlite::Statement& update, const TaskRecord& record) {
   update.bind(11, record.params_json);
   update.bind(12, flags_of(record));
   bind_json(update, 13, record.partials);
-  update.bind(14, static_cast<std::int64_t>(record.id));
+  update.bind(14, static_cast<std::int64_t>(record.callback_state));
+  update.bind(15, static_cast<std::int64_t>(record.id));
 }
 
 std::vector<TaskId> read_dependencies(const sqlite::Statement& statement, int index, TaskId id) {
@@ -155,7 +163,7 @@ struct SqliteTaskStore::Statements {
             db,
             "INSERT INTO tasks (" + std::string(kColumns) +
                 ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, "
-                "?21, ?22, ?23, ?24)"),
+                "?21, ?22, ?23, ?24, ?25, ?26)"),
         update(db, kUpdate),
         erase(db, "DELETE FROM tasks WHERE id = ?1"),
         put_setting(db, "INSERT OR REPLACE INTO settings (key, value) VALUES (?1, ?2)"),
@@ -199,6 +207,7 @@ void SqliteTaskStore::open_schema(const std::string& path) {
     db_.exec("BEGIN");
     db_.exec(kCreateSchema);
     db_.exec(kAddVersion2Columns);
+    db_.exec(kAddVersion3Columns);
     db_.exec("PRAGMA application_id = " + std::to_string(kApplicationId));
     db_.exec("PRAGMA user_version = " + std::to_string(kStoreSchemaVersion));
     db_.exec("COMMIT");
@@ -208,13 +217,15 @@ void SqliteTaskStore::open_schema(const std::string& path) {
   if (application_id != kApplicationId) {
     throw std::runtime_error("store " + path + " is not a zerotask store (an SQLite database of another program)");
   }
-  if (version == 1) {
+  if (version == 1 || version == 2) {
     db_.exec("BEGIN");
-    db_.exec(kAddVersion2Columns);
+    if (version == 1) db_.exec(kAddVersion2Columns);
+    db_.exec(kAddVersion3Columns);
     db_.exec("PRAGMA user_version = " + std::to_string(kStoreSchemaVersion));
     db_.exec("COMMIT");
     log(LogLevel::Info, "store",
-        "upgraded " + path + " from schema version 1 to " + std::to_string(kStoreSchemaVersion));
+        "upgraded " + path + " from schema version " + std::to_string(version) + " to " +
+            std::to_string(kStoreSchemaVersion));
     return;
   }
   if (version != kStoreSchemaVersion) {
@@ -253,6 +264,9 @@ void SqliteTaskStore::load() {
     set_flags(record, select.column_int(21));
     record.result_ttl_ms = select.column_int(22);
     record.partials = read_json(select, 23, record.id);
+    if (!select.column_is_null(24)) record.callback_url = std::string(select.column_text(24));
+    auto callback = select.column_int(25);
+    record.callback_state = callback >= 0 && callback <= 3 ? static_cast<CallbackState>(callback) : CallbackState::None;
     if (record.state > TaskState::Cancelled) {
       log(LogLevel::Warn, "store", "task " + format_task_id(record.id) + " has an unknown state; skipped");
       continue;
@@ -262,6 +276,15 @@ void SqliteTaskStore::load() {
   sqlite::Statement settings(db_.handle(), "SELECT key, value FROM settings");
   while (settings.step())
     records_.put_setting(std::string(settings.column_text(0)), std::string(settings.column_text(1)));
+}
+
+std::optional<std::int64_t> SqliteTaskStore::size_bytes() {
+  try {
+    return db_.query_int("PRAGMA page_count") * db_.query_int("PRAGMA page_size");
+  } catch (const sqlite::Error& error) {
+    log(LogLevel::Warn, "store", std::string("cannot read the store's size: ") + error.what());
+    return std::nullopt;
+  }
 }
 
 void SqliteTaskStore::put_setting(const std::string& key, std::string value_json) {
@@ -357,6 +380,12 @@ void SqliteTaskStore::write_pending() {
     insert.bind(22, flags_of(*record));
     insert.bind(23, record->result_ttl_ms);
     bind_json(insert, 24, record->partials);
+    if (record->callback_url.empty()) {
+      insert.bind_null(25);
+    } else {
+      insert.bind(25, record->callback_url.str());
+    }
+    insert.bind(26, static_cast<std::int64_t>(record->callback_state));
     insert.step();
     insert.reset();
   }

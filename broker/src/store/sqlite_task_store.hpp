@@ -19,8 +19,8 @@
 namespace zerotask::broker {
 
 // The schema version this broker reads and writes (PRAGMA user_version); a store of
-// version 1 is upgraded in place when opened.
-inline constexpr int kStoreSchemaVersion = 2;
+// version 1 or 2 is upgraded in place when opened.
+inline constexpr int kStoreSchemaVersion = 3;
 
 class SqliteTaskStore final : public TaskStore {
  public:
@@ -39,6 +39,7 @@ class SqliteTaskStore final : public TaskStore {
   bool commit() override;
   const std::string& last_error() const override { return last_error_; }
   std::size_t size() const override { return records_.size(); }
+  std::optional<std::int64_t> size_bytes() override;
   void for_each(const std::function<void(TaskRecord&)>& visit) override { records_.for_each(visit); }
   void put_setting(const std::string& key, std::string value_json) override;
   void erase_setting(const std::string& key) override;

@@ -15,6 +15,21 @@ std::string_view to_string(PassResults pass) {
   return "none";
 }
 
+const std::string& RareText::str() const {
+  static const std::string kNone;
+  return text_ ? *text_ : kNone;
+}
+
+std::string_view to_string(CallbackState state) {
+  switch (state) {
+    case CallbackState::Pending: return "pending";
+    case CallbackState::Delivered: return "delivered";
+    case CallbackState::Failed: return "failed";
+    case CallbackState::None: break;
+  }
+  return "";
+}
+
 json to_json(const TaskRecord& record) {
   json out = {{"id", format_task_id(record.id)},
               {"function", record.function},
@@ -50,6 +65,8 @@ json to_json(const TaskRecord& record) {
   if (record.partials_truncated) out["partials_truncated"] = true;
   if (record.state == TaskState::Succeeded) out["result"] = record.result;
   if (!record.error.is_null()) out["error"] = record.error;
+  if (!record.callback_url.empty()) out["callback_url"] = record.callback_url.str();
+  if (record.callback_state != CallbackState::None) out["callback"] = to_string(record.callback_state);
   return out;
 }
 

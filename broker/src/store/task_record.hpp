@@ -3,7 +3,9 @@
 // waiters) lives in the Scheduler, not here.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,6 +23,36 @@ inline constexpr int kMaxPriority = 9;
 enum class DependencyFailure : std::uint8_t { Cancel, Run };
 // How the results of a task's dependencies reach its params once they are final.
 enum class PassResults : std::uint8_t { None, Prepend, List };
+// Where the POST of a final task to its callback_url stands (docs/HTTP.md, "Webhooks").
+// Pending from the moment the task is final until the delivery succeeds or gives up.
+enum class CallbackState : std::uint8_t { None, Pending, Delivered, Failed };
+
+// The Scheduler's count of one function's tasks by state (not stored).
+struct FunctionTally;
+
+// Text that few records carry, in 8 bytes while absent (a std::string takes 32 in
+// every record, and the broker holds up to millions of records).
+class RareText {
+ public:
+  RareText() = default;
+  RareText(const RareText& other) { *this = other; }
+  RareText(RareText&&) noexcept = default;
+  RareText& operator=(const RareText& other) {
+    if (this != &other) text_ = other.text_ ? std::make_unique<std::string>(*other.text_) : nullptr;
+    return *this;
+  }
+  RareText& operator=(RareText&&) noexcept = default;
+  RareText& operator=(std::string text) {
+    text_ = text.empty() ? nullptr : std::make_unique<std::string>(std::move(text));
+    return *this;
+  }
+  bool empty() const { return !text_; }
+  // "" when absent.
+  const std::string& str() const;
+
+ private:
+  std::unique_ptr<std::string> text_;
+};
 
 struct TaskRecord {
   TaskId id = 0;
@@ -56,12 +88,23 @@ struct TaskRecord {
   json progress;                    // the last progress report; null when none
   json partials;                    // the partial results streamed so far, an array; null when none
   bool partials_truncated = false;  // later partials were dropped: past the payload limit
-  std::size_t partials_bytes = 0;   // not stored: `partials` serialized, once counted
+  // Where a final task's state is POSTed, and how that delivery stands.
+  CallbackState callback_state = CallbackState::None;
+  // Not stored: set while QUEUED, for the age of the oldest queued task. A task put
+  // back at the front of its queue (after a lost lease) is flagged, since it may be
+  // newer than the tasks behind it. (Beside the other small fields: no padding.)
+  bool queued_at_front = false;
+  std::size_t partials_bytes = 0;  // not stored: `partials` serialized, once counted
+  RareText callback_url;           // empty: none
+  std::chrono::steady_clock::time_point queued_at;
+  FunctionTally* tally = nullptr;  // not stored: the tally its state is counted in
 };
 
 json to_json(const TaskRecord& record);
 // The wire names: "cancel" / "run"; "none" / "prepend" / "list".
 std::string_view to_string(DependencyFailure policy);
 std::string_view to_string(PassResults pass);
+// "pending", "delivered", "failed" ("" for None).
+std::string_view to_string(CallbackState state);
 
 }  // namespace zerotask::broker

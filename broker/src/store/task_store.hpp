@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -53,6 +54,9 @@ class TaskStore {
   virtual bool commit() = 0;
   virtual const std::string& last_error() const = 0;
   virtual std::size_t size() const = 0;
+  // The bytes the store takes, when it knows them cheaply (the SQLite store: its
+  // pages); nullopt otherwise.
+  virtual std::optional<std::int64_t> size_bytes() = 0;
   // Every record, in no particular order (recovery after a restart).
   virtual void for_each(const std::function<void(TaskRecord&)>& visit) = 0;
 
