@@ -75,6 +75,7 @@ json Scheduler::nodes(SteadyTime now) const {
   for (const auto& [routing_id, session] : nodes_.sessions()) {
     list.push_back(json{{"name", session.name},
                         {"functions", session.functions},
+                        {"queues", session.queues},
                         {"slots", session.slots},
                         {"running", session.running.size() + session.adopted.size()},
                         {"idle_ms", elapsed_ms(session.last_seen, now)}});

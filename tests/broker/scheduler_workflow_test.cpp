@@ -513,6 +513,17 @@ TEST_CASE("a node gets only tasks of the queues it named in hello" * doctest::ti
   CHECK(text(ids_of(f.runs_for("c"))) == text({on_cpu}));
 }
 
+TEST_CASE("broker.nodes lists the queues each node serves" * doctest::timeout(10)) {
+  Fixture f;
+  f.hello_queues("c", "cpu-node", "work", 5, {"cpu", "gpu"}, f.now);
+  f.hello("d", "default-node", "work", 5, f.now);
+  json nodes = f.scheduler.nodes(f.now);
+  REQUIRE(nodes["nodes"].size() == 2);
+  CHECK(nodes["nodes"][0]["name"] == "cpu-node");
+  CHECK(nodes["nodes"][0]["queues"] == json{"cpu", "gpu"});
+  CHECK(nodes["nodes"][1]["queues"] == json{"default"});
+}
+
 TEST_CASE("within a queue the higher priority goes first, then the oldest" * doctest::timeout(10)) {
   Fixture f;
   TaskId low_old = f.submit(in_queue("work", "default", 0), std::nullopt);

@@ -118,6 +118,14 @@ TEST_CASE("the top snapshot counts queues and each node's running tasks from the
                                            {"idle_ms", 150000}}}));
 }
 
+TEST_CASE("the top snapshot shows the queues a node serves when the broker reports them" * doctest::timeout(30)) {
+  TopAnswers reported = answers();
+  reported.nodes["nodes"][1]["queues"] = {"default", "reports"};
+  json snapshot = zerotask::zt::top_snapshot(reported, nullptr, "tcp://127.0.0.1:5555");
+  CHECK(snapshot["nodes"][0]["queues"] == json{"default", "images"});
+  CHECK(snapshot["nodes"][1]["queues"] == json{"default", "reports"});
+}
+
 TEST_CASE("the top snapshot says when a task page could not hold every task" * doctest::timeout(30)) {
   TopAnswers partial = answers();
   partial.queued["total"] = 5000;

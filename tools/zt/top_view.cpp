@@ -118,9 +118,11 @@ json nodes_of(const TopAnswers& answers) {
     if (slots.is_number_integer() && running.is_number_integer()) {
       free = std::max<std::int64_t>(0, slots.get<std::int64_t>() - running.get<std::int64_t>());
     }
+    // The queues the node serves, from a broker that reports them; else those of its running tasks.
+    const json& served = member(node, "queues");
     list.push_back({{"name", member(node, "name")},
                     {"functions", member(node, "functions")},
-                    {"queues", tasks.queues},
+                    {"queues", served.is_array() ? served : json(tasks.queues)},
                     {"running_functions", tasks.functions},
                     {"slots", slots},
                     {"running", running},
