@@ -318,3 +318,14 @@ TEST_CASE("task.submit refuses a callback_url that is not http with invalid para
   CHECK(refused["code"] == rpc::kInvalidParams);
   CHECK(refused["message"] == "callback_url must start with http:// (https is not supported)");
 }
+
+TEST_CASE("a broker serving HTTP that is stopped while it starts returns from run" * doctest::timeout(20)) {
+  for (int round = 0; round < 5; ++round) {
+    BrokerConfig config = config_for(zerotask::testing::free_tcp_endpoint());
+    config.http = "127.0.0.1:" + std::to_string(zerotask::testing::free_port());
+    Broker broker(config);
+    std::thread thread([&] { broker.run(); });
+    broker.stop();
+    thread.join();
+  }
+}

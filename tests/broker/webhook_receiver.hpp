@@ -19,12 +19,6 @@
 
 namespace zerotask::testing {
 
-// A TCP port that was free a moment ago.
-inline int free_port() {
-  std::string endpoint = free_tcp_endpoint();
-  return std::stoi(endpoint.substr(endpoint.rfind(':') + 1));
-}
-
 class WebhookReceiver {
  public:
   explicit WebhookReceiver(std::vector<int> statuses, int port = free_port())

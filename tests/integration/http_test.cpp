@@ -119,6 +119,21 @@ TEST_CASE("bad input is answered 400, unknown ids and paths 404, each with a JSO
   CHECK(json_of(system.get("/events?task=xyz"), 400)["error"]["code"] == -32602);
 }
 
+TEST_CASE("a change of tasks from a page of another origin is refused 403, from this origin accepted" *
+          doctest::timeout(60)) {
+  HttpSystem system;
+  system.start_http_broker();
+  std::string body = R"({"function": "add", "params": [1, 2]})";
+  httplib::Client client = system.client();
+  httplib::Headers foreign = {{"Origin", "http://evil.example"}};
+  json refused = json_of(client.Post("/tasks", foreign, body, "text/plain"), 403);
+  CHECK(refused["error"]["message"] == "a POST from the page of another origin is refused");
+  CHECK(json_of(client.Delete("/tasks/00000000000000ff", foreign), 403)["error"]["code"] == 0);
+  httplib::Headers own = {{"Origin", "http://127.0.0.1:" + std::to_string(system.http_port)}};
+  CHECK(json_of(client.Post("/tasks", own, body, "application/json"), 201).contains("id"));
+  CHECK(json_of(client.Get("/tasks/00000000000000ff", foreign), 404)["error"]["code"] == -32004);
+}
+
 TEST_CASE("the overview holds stats, nodes, functions and queues" * doctest::timeout(60)) {
   HttpSystem system;
   system.start_http_broker();

@@ -14,6 +14,12 @@ namespace zerotask::testing {
 // after it free too (the default event endpoint is port + 1).
 std::string free_tcp_endpoint();
 
+// A TCP port that was free a moment ago (the port of free_tcp_endpoint()).
+inline int free_port() {
+  std::string endpoint = free_tcp_endpoint();
+  return std::stoi(endpoint.substr(endpoint.rfind(':') + 1));
+}
+
 // Polls `condition` every few milliseconds until it is true or `timeout` passes.
 bool wait_until(const std::function<bool()>& condition,
                 std::chrono::milliseconds timeout = std::chrono::seconds(10));

@@ -107,6 +107,11 @@ class HttpGateway::Impl {
                                (error != 0 ? std::string(": ") + std::strerror(error) : std::string()));
     }
     listener_ = std::thread([this] { server_.listen_after_bind(); });
+    // httplib's stop() does nothing until the listener thread is listening: a broker
+    // stopped at once would otherwise wait in join() for ever.
+    for (int waited_ms = 0; !server_.is_running() && waited_ms < 5000; waited_ms += 5) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
     log(LogLevel::Info, "http", "serving HTTP on " + address.host + ":" + std::to_string(address.port));
   }
 
@@ -146,6 +151,19 @@ class HttpGateway::Impl {
 };
 
 void HttpGateway::Impl::route() {
+  // A web page on another site may send the operator's browser here (a "simple"
+  // cross-origin POST or DELETE needs no permission): what changes tasks must come
+  // from a page of this server, or from a client that sends no Origin (curl, scripts).
+  server_.set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
+    if (req.method == "GET" || req.method == "HEAD" || !req.has_header("Origin")) {
+      return httplib::Server::HandlerResponse::Unhandled;
+    }
+    if (req.get_header_value("Origin") == "http://" + req.get_header_value("Host")) {
+      return httplib::Server::HandlerResponse::Unhandled;
+    }
+    reply(res, 403, error_body(0, "a " + req.method + " from the page of another origin is refused"));
+    return httplib::Server::HandlerResponse::Handled;
+  });
   server_.Get("/healthz", [this](const httplib::Request&, httplib::Response& res) { health(res); });
   server_.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) { metrics(res); });
   server_.Get("/", [this](const httplib::Request&, httplib::Response& res) { serve_asset("index.html", res); });
@@ -298,7 +316,13 @@ void HttpGateway::Impl::events(const httplib::Request& req, httplib::Response& r
           error_body(0, "too many event streams are open (at most " + std::to_string(kMaxEventStreams) + ")"));
     return;
   }
-  auto stream = std::make_shared<EventStream>(context_, options_.event_endpoint, prefix, stopping_);
+  std::shared_ptr<EventStream> stream;
+  try {
+    stream = std::make_shared<EventStream>(context_, options_.event_endpoint, prefix, stopping_);
+  } catch (...) {
+    streams_.fetch_sub(1);
+    throw;
+  }
   res.set_header("Cache-Control", "no-cache");
   // The connection ends with the stream, rather than waiting for another request.
   res.set_header("Connection", "close");

@@ -227,7 +227,12 @@ void WebhookSender::Impl::deliver() {
     due_.erase(first);
     ++posting_count_;
     lock.unlock();
-    std::optional<std::string> failure = post(delivery);
+    std::optional<std::string> failure;
+    try {
+      failure = post(delivery);
+    } catch (const std::exception& error) {
+      failure = error.what();
+    }
     lock.lock();
     --posting_count_;
     if (stopping_) return;  // interrupted: the delivery stays pending in the store
@@ -261,14 +266,26 @@ std::optional<std::string> WebhookSender::Impl::post(const Delivery& delivery) {
     if (stopping_) return "the broker is stopping";
     posting_.insert(&client);
   }
-  httplib::Headers headers = {{"User-Agent", "zerotask/" + std::string(zerotask::version())}};
-  auto result = client.Post(delivery.target.target, headers, delivery.body, "application/json");
+  httplib::Request request;
+  request.method = "POST";
+  request.path = delivery.target.target;
+  request.headers = {{"User-Agent", "zerotask/" + std::string(zerotask::version())},
+                     {"Content-Type", "application/json"}};
+  request.body = delivery.body;
+  // Only the status matters: the receiver's body is never read (the handler stops
+  // the exchange after the headers), so an endless or compressed answer cannot grow
+  // the broker's memory. httplib sets the status before, and calls no handler for a 204.
+  request.response_handler = [](const httplib::Response&) { return false; };
+  httplib::Response response;
+  httplib::Error error = httplib::Error::Success;
+  client.send(request, response, error);
   {
     std::lock_guard lock(mutex_);
     posting_.erase(&client);
   }
-  if (!result) return httplib::to_string(result.error());
-  if (result->status < 200 || result->status > 299) return "HTTP status " + std::to_string(result->status);
+  const int status = response.status;
+  if (status <= 0) return httplib::to_string(error);
+  if (status < 200 || status > 299) return "HTTP status " + std::to_string(status);
   return std::nullopt;
 }
 
