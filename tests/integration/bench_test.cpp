@@ -28,6 +28,15 @@ void require_positive(const nlohmann::json& figures, const char* key) {
 
 }  // namespace
 
+TEST_CASE("zt-bench answers -h and --version" * doctest::timeout(60)) {
+  auto help = run_command(bin_dir() + "/zt-bench", {"-h"});
+  CHECK(help.exit_code == 0);
+  CHECK(help.output.find("--version") != std::string::npos);
+  auto version = run_command(bin_dir() + "/zt-bench", {"--version"});
+  CHECK(version.exit_code == 0);
+  CHECK(version.output.find("0.1.0") != std::string::npos);
+}
+
 TEST_CASE("zt-bench --json measures every figure beside its reference and the durable store's" *
           doctest::timeout(150)) {
   TempDir store_dir;

@@ -220,7 +220,9 @@ void WebhookSender::Impl::deliver() {
     }
     auto first = due_.begin();
     if (first->first > Clock::now()) {
-      changed_.wait_until(lock, first->first);
+      // A copy: another delivery thread may take (erase) this entry while we wait.
+      const auto due = first->first;
+      changed_.wait_until(lock, due);
       continue;
     }
     Delivery delivery = std::move(first->second);
