@@ -89,15 +89,15 @@ TEST_CASE("a task's timeout kills a command that ignores SIGTERM after the grace
           doctest::timeout(60)) {
   TempDir dir;
   std::string pids = dir.file("pids");
-  std::string stubborn =
-      script(dir, "stubborn.sh",
+  std::string term_ignoring =
+      script(dir, "term_ignoring.sh",
              "#!/bin/sh\ntrap '' TERM\necho $$ >> " + pids + "\nsleep 60 &\necho $! >> " + pids + "\nwait\nsleep 60\n");
   SystemFixture system;
   system.start_broker();
-  system.start_node("n1", 2, {"--command", "stubborn=" + stubborn, "--command-grace-ms", "500"});
+  system.start_node("n1", 2, {"--command", "term_ignoring=" + term_ignoring, "--command-grace-ms", "500"});
   auto started = std::chrono::steady_clock::now();
   std::string id =
-      system.result_of("task.submit", {{"function", "stubborn"}, {"timeout_ms", 1000}, {"max_retries", 0}})["id"];
+      system.result_of("task.submit", {{"function", "term_ignoring"}, {"timeout_ms", 1000}, {"max_retries", 0}})["id"];
   json task = system.wait_for(id);
   CHECK(task["state"] == "FAILED");
   CHECK(task["error"]["code"] == -32001);
