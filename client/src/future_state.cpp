@@ -8,24 +8,32 @@
 namespace zerotask::detail {
 namespace {
 
-// Throws a copy of `error` made on the calling thread. The stored exception is
-// shared with the I/O thread, which may drop the last reference to it; a copy that
-// only the thrown exception owns lives and dies on the caller's thread.
-[[noreturn]] void throw_copy(const std::exception_ptr& error) {
+// A copy of `error` that shares nothing with it, message included (libstdc++'s
+// runtime_error copies share one reference-counted string). The stored exception
+// is shared with the I/O thread, which may drop the last reference to it; a copy
+// that only its new owner holds lives and dies on that owner's thread.
+template <class ErrorType>
+std::exception_ptr unshared(const ErrorType& error) {
+  return std::make_exception_ptr(ErrorType(error.code(), error.what(), error.data()));
+}
+
+std::exception_ptr unshared_copy(const std::exception_ptr& error) {
   try {
     std::rethrow_exception(error);
   } catch (const BrokerBusy& busy) {
-    throw BrokerBusy(busy);
+    return unshared(busy);
   } catch (const ProtocolError& refused) {
-    throw ProtocolError(refused);
+    return unshared(refused);
   } catch (const BrokerUnreachable& unreachable) {
-    throw BrokerUnreachable(unreachable);
+    return unshared(unreachable);
   } catch (const TaskFailed& failed) {
-    throw TaskFailed(failed);
+    return unshared(failed);
   } catch (const TimedOut& timed_out) {
-    throw TimedOut(timed_out);
+    return unshared(timed_out);
   } catch (const Cancelled& cancelled) {
-    throw Cancelled(cancelled);
+    return unshared(cancelled);
+  } catch (...) {
+    return error;
   }
 }
 
@@ -61,7 +69,7 @@ void FutureState::complete(json result, std::exception_ptr error, std::optional<
     error_ = std::move(error);
     if (promise_) {
       if (error_) {
-        promise_->set_exception(error_);
+        promise_->set_exception(unshared_copy(error_));
       } else {
         promise_->set_value(result_);
       }
@@ -73,7 +81,7 @@ void FutureState::complete(json result, std::exception_ptr error, std::optional<
 const std::string& FutureState::id() const {
   std::unique_lock lock(mutex_);
   changed_.wait(lock, [this] { return acknowledged_ || done_; });
-  if (!acknowledged_) throw_copy(error_);
+  if (!acknowledged_) std::rethrow_exception(unshared_copy(error_));
   return id_;
 }
 
@@ -96,7 +104,7 @@ bool FutureState::wait_until(std::chrono::steady_clock::time_point deadline) con
 json FutureState::result() const {
   std::unique_lock lock(mutex_);
   changed_.wait(lock, [this] { return done_; });
-  if (error_) throw_copy(error_);
+  if (error_) std::rethrow_exception(unshared_copy(error_));
   return result_;
 }
 
@@ -112,7 +120,7 @@ std::shared_future<json> FutureState::std_future() {
     shared_future_ = promise_->get_future().share();
     if (done_) {
       if (error_) {
-        promise_->set_exception(error_);
+        promise_->set_exception(unshared_copy(error_));
       } else {
         promise_->set_value(result_);
       }
