@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets of tests/fuzz (build-fuzz/: clang++, ASan + UBSan) and
+# Builds the libFuzzer targets of tests/fuzz (clang++, ASan + UBSan) and
 # runs each for a bounded time, all at once, starting from its seed corpus in
 # tests/fuzz/corpus/<target>/ (one directory per target). Inputs the fuzzers find go
 # to a scratch directory, never into the repository. Exits non-zero if a fuzzer
@@ -8,14 +8,21 @@
 #   tools/fuzz.sh [TARGET]...      (default: every target with a seed corpus)
 #
 # Environment:
-#   ZEROTASK_FUZZ_SECONDS  seconds each target runs (default 20)
-#   ZEROTASK_FUZZ_WORKDIR  scratch directory (default build-fuzz/runs; emptied per target)
-#   ZEROTASK_JOBS          build parallelism (default nproc)
-# Replay a reproducer: build-fuzz/bin/TARGET FILE
+#   ZEROTASK_FUZZ_SECONDS    seconds each target runs (default 20)
+#   ZEROTASK_FUZZ_BUILD_DIR  build directory (default build-fuzz)
+#   ZEROTASK_FUZZ_CXX_FLAGS  optimization and debug flags (default -O1 -g1: no
+#                            -DNDEBUG, so assertions, the project's and
+#                            nlohmann::json's, are checked)
+#   ZEROTASK_FUZZ_WORKDIR    scratch directory (default BUILD_DIR/runs; emptied per target)
+#   ZEROTASK_JOBS            build parallelism (default nproc)
+# tools/test.sh fuzzes in its AddressSanitizer build (build-asan/, -O0), which is
+# configured the same way.
+# Replay a reproducer: BUILD_DIR/bin/TARGET FILE
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-BUILD_DIR=build-fuzz
+BUILD_DIR=${ZEROTASK_FUZZ_BUILD_DIR:-build-fuzz}
+CXX_FLAGS=${ZEROTASK_FUZZ_CXX_FLAGS:--O1 -g1}
 CORPUS_DIR=tests/fuzz/corpus
 DICTIONARY=tests/fuzz/json_rpc.dict
 SECONDS_PER_TARGET=${ZEROTASK_FUZZ_SECONDS:-20}
@@ -51,29 +58,16 @@ if ! command -v clang++ >/dev/null 2>&1; then
   exit 1
 fi
 
-# -O1 -g1 without -DNDEBUG: as fast to build as the sanitizer suites, with file:line
-# in reports and assertions (the project's and nlohmann::json's) checked.
 build_start=$SECONDS
 cmake -S . -B "$BUILD_DIR" -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO='-O1 -g1' -DZEROTASK_TESTS=ON -DZEROTASK_FUZZ=ON >/dev/null
+  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="$CXX_FLAGS" -DZEROTASK_TESTS=ON -DZEROTASK_FUZZ=ON >/dev/null
 target_args=()
 for target in "${targets[@]}"; do target_args+=(--target "$target"); done
 echo "fuzz: building ${targets[*]} in $BUILD_DIR"
 cmake --build "$BUILD_DIR" -j "$JOBS" "${target_args[@]}"
 echo "fuzz: built in $((SECONDS - build_start)) s"
 
-# Symbolized stacks need llvm-symbolizer: the one beside the real clang binary
-# (Debian's llvm-14 puts it in /usr/lib/llvm-14/bin) when none is on the PATH.
-if [[ -z "${ASAN_SYMBOLIZER_PATH:-}" ]] && ! command -v llvm-symbolizer >/dev/null 2>&1; then
-  symbolizer="$(dirname "$(readlink -f "$(command -v clang++)")")/llvm-symbolizer"
-  if [[ -x "$symbolizer" ]]; then
-    export ASAN_SYMBOLIZER_PATH=$symbolizer
-  else
-    echo "fuzz: no llvm-symbolizer: reports will show addresses, not file:line" >&2
-  fi
-fi
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:detect_stack_use_after_return=1:strict_init_order=1}
-export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+source tools/sanitizer-env.sh
 
 echo "fuzz: running ${targets[*]} for $SECONDS_PER_TARGET s each, scratch in $WORKDIR/"
 run_start=$SECONDS

@@ -290,7 +290,8 @@ TEST_CASE("zt schedule add refuses what a schedule cannot take with exit code 2 
   for (const auto& [options, message] : refused) {
     std::vector<std::string> args{"schedule", "add", "tick", "--every-ms", "200", "echo"};
     args.insert(args.end(), options.begin(), options.end());
-    CAPTURE(options.front());
+    const std::string& refused_option = options.front();
+    CAPTURE(refused_option);
     auto result = zt(broker, args);
     CHECK(result.exit_code == 2);
     CHECK(result.output == message);

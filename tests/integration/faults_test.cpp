@@ -135,7 +135,7 @@ TEST_CASE("a subscriber that never reads its events does not stop the broker fro
   // The dropped events do not pile up in the broker. Under AddressSanitizer (shadow
   // memory, free-quarantine) and ThreadSanitizer (shadow memory, per-thread state)
   // any process is far larger: the plain build is the one that checks the bound.
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#if ZEROTASK_SANITIZED
   constexpr long kMostKib = 1024 * 1024;
 #else
   constexpr long kMostKib = 200 * 1024;
