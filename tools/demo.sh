@@ -122,7 +122,7 @@ STORE="$LOGS/zerotask.db"
 rm -f "$STORE" "$STORE-wal" "$STORE-shm"
 # start_broker: the broker on its durable store, in the background.
 start_broker() {
-  "$BIN/broker" --store "$STORE" --endpoint 'tcp://*:5555' >>"$LOGS/broker.log" 2>&1 &
+  "$BIN/broker" --store "$STORE" --endpoint tcp://127.0.0.1:5555 >>"$LOGS/broker.log" 2>&1 &
   broker_pid=$!
   if ! wait_ready "$broker_pid" broker "$LOGS/broker.log" "the broker answering zt ping" zt ping; then
     echo "demo: is another broker (or something else) using port 5555 or 5556?" >&2
@@ -130,7 +130,7 @@ start_broker() {
   fi
 }
 : >"$LOGS/broker.log"
-say "Starting the broker (SQLite store $STORE, requests on tcp://*:5555, events on tcp://*:5556)"
+say "Starting the broker (SQLite store $STORE, requests on tcp://127.0.0.1:5555, events on tcp://127.0.0.1:5556)"
 start_broker
 zt_shown ping
 

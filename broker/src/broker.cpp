@@ -9,6 +9,8 @@
 #include "http/http_gateway.hpp"
 #include "http/webhook_sender.hpp"
 #include "request_handler.hpp"
+#include "security/access_keys.hpp"
+#include "security/exposure.hpp"
 
 namespace zerotask {
 
@@ -42,7 +44,17 @@ void Broker::run() {
     http = broker::parse_http_address(config.http);
     if (!http) throw std::invalid_argument("--http must be HOST:PORT (e.g. 127.0.0.1:8080), not '" + config.http + "'");
   }
-  broker::BrokerLoop loop(config, impl_->custom_methods);
+  if (config.keys_file.empty() != config.curve_secret_key.empty()) {
+    throw std::invalid_argument(config.keys_file.empty()
+                                    ? "the broker's secret key is given without a keys file (--keys FILE)"
+                                    : "a keys file needs the broker's own key pair (--curve-key FILE, zt keygen)");
+  }
+  if (auto refusal = broker::exposure_refusal(config, broker::event_endpoint_of(config), http)) {
+    throw std::invalid_argument(*refusal);
+  }
+  std::optional<broker::AccessKeys> keys;
+  if (!config.keys_file.empty()) keys = broker::AccessKeys::load(config.keys_file);
+  broker::BrokerLoop loop(config, impl_->custom_methods, keys ? &*keys : nullptr);
   loop.bind();
   // Declared after the loop, so destroyed before it: their sockets close before its context.
   broker::WebhookSender webhooks(

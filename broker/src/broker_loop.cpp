@@ -4,6 +4,7 @@
 
 #include "zerotask/busy_poll.hpp"
 #include "zerotask/clock.hpp"
+#include "zerotask/curve.hpp"
 #include "zerotask/endpoint.hpp"
 #include "zerotask/log.hpp"
 #include "zerotask/socket_options.hpp"
@@ -40,6 +41,16 @@ SchedulerConfig scheduler_config(const BrokerConfig& config) {
   return scheduler;
 }
 
+// Makes `socket` a CURVE server that asks the ZAP handler about each peer.
+void require_curve(zmq::socket_t& socket, const std::string& secret_key) {
+  if (!is_curve_key(secret_key)) throw std::invalid_argument("the broker's secret key is not a 40-character Z85 key");
+  socket.set(zmq::sockopt::curve_server, true);
+  socket.set(zmq::sockopt::curve_secretkey, secret_key);
+  socket.set(zmq::sockopt::zap_domain, std::string(ZapHandler::kDomain));
+}
+
+}  // namespace
+
 std::string event_endpoint_of(const BrokerConfig& config) {
   if (!config.event_endpoint.empty()) return config.event_endpoint;
   auto derived = default_event_endpoint(config.endpoint);
@@ -47,17 +58,18 @@ std::string event_endpoint_of(const BrokerConfig& config) {
   return *derived;
 }
 
-}  // namespace
-
 std::string make_epoch() {
   std::random_device device;
   std::uint64_t value = (static_cast<std::uint64_t>(device()) << 32) ^ device();
   return format_task_id(value);
 }
 
-BrokerLoop::BrokerLoop(const BrokerConfig& config, std::map<std::string, BrokerMethod, std::less<>> custom_methods)
+BrokerLoop::BrokerLoop(const BrokerConfig& config, std::map<std::string, BrokerMethod, std::less<>> custom_methods,
+                       const AccessKeys* keys)
     : config_(config),
       context_(1),
+      keys_(keys),
+      zap_(keys ? std::make_unique<ZapHandler>(context_, *keys) : nullptr),
       router_(context_, zmq::socket_type::router),
       events_(context_, zmq::socket_type::xpub),
       store_(open_store(config)),
@@ -70,6 +82,10 @@ BrokerLoop::BrokerLoop(const BrokerConfig& config, std::map<std::string, BrokerM
   apply_socket_limits(router_, limits);
   apply_socket_limits(events_, limits);
   router_.set(zmq::sockopt::router_mandatory, true);
+  if (keys_) {
+    require_curve(router_, config.curve_secret_key);
+    require_curve(events_, config.curve_secret_key);
+  }
 }
 
 void BrokerLoop::request_stop() {
@@ -151,7 +167,19 @@ void BrokerLoop::read_requests(SteadyTime now) {
       log(LogLevel::Warn, "broker", "dropped a message with an envelope frame over 255 bytes");
       continue;
     }
-    handler_.handle_frame(envelope, frames.back().to_string_view(), now);
+    // Over CURVE the ZAP handler named the peer's key; the broker's own peers come
+    // over inproc, unauthenticated, without a name.
+    const AccessKey* caller = nullptr;
+    const char* user_id = keys_ ? zmq_msg_gets(frames.back().handle(), "User-Id") : nullptr;
+    if (user_id != nullptr) {
+      caller = keys_->by_name(user_id);
+      if (caller == nullptr) {
+        log(LogLevel::Error, "broker",
+            std::string("dropped a message from a peer named '") + user_id + "', which is not in the keys file");
+        continue;
+      }
+    }
+    handler_.handle_frame(envelope, frames.back().to_string_view(), now, caller);
   }
 }
 

@@ -17,6 +17,8 @@
 #include "request_handler.hpp"
 #include "rule_engine.hpp"
 #include "scheduler.hpp"
+#include "security/access_keys.hpp"
+#include "security/zap_handler.hpp"
 #include "store/memory_task_store.hpp"
 #include "store/sqlite_task_store.hpp"
 #include "zerotask/broker.hpp"
@@ -32,7 +34,10 @@ class BrokerLoop {
     std::vector<OutgoingEvent> events;
   };
 
-  BrokerLoop(const BrokerConfig& config, std::map<std::string, BrokerMethod, std::less<>> custom_methods);
+  // With `keys` (which must outlive the loop), both sockets require CURVE with
+  // config.curve_secret_key and accept the keys listed, each limited to its role.
+  BrokerLoop(const BrokerConfig& config, std::map<std::string, BrokerMethod, std::less<>> custom_methods,
+             const AccessKeys* keys = nullptr);
 
   // Besides its configured endpoints, the loop binds its sockets to these in-process
   // endpoints of context(): the HTTP gateway and the webhook sender, on threads of
@@ -62,6 +67,9 @@ class BrokerLoop {
 
   BrokerConfig config_;
   zmq::context_t context_;
+  const AccessKeys* keys_;
+  // Declared before the sockets, so it answers until they are closed.
+  std::unique_ptr<ZapHandler> zap_;
   zmq::socket_t router_;
   zmq::socket_t events_;
   Wakeup wakeup_;
@@ -76,6 +84,10 @@ class BrokerLoop {
   RuleEngine rules_;
   RequestHandler handler_;
 };
+
+// The event endpoint of a configuration: the one given, or the request endpoint's
+// port + 1; throws std::invalid_argument when it cannot be derived.
+std::string event_endpoint_of(const BrokerConfig& config);
 
 // A fresh random broker epoch: 16 hex digits.
 std::string make_epoch();

@@ -7,6 +7,7 @@
 
 #include "http/http_address.hpp"
 #include "zerotask/broker.hpp"
+#include "zerotask/curve.hpp"
 #include "zerotask/limits.hpp"
 #include "zerotask/log.hpp"
 #include "zerotask/stop_signals.hpp"
@@ -37,8 +38,9 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", log_level, "error, warn, info or debug")
       ->capture_default_str()
       ->check(CLI::IsMember({"error", "warn", "info", "debug"}));
-  app.add_option("--heartbeat-ms", heartbeat_ms,
-                 "Heartbeat interval; a node silent for 3 intervals is dropped and loses its leases (its tasks are retried)")
+  app.add_option(
+         "--heartbeat-ms", heartbeat_ms,
+         "Heartbeat interval; a node silent for 3 intervals is dropped and loses its leases (its tasks are retried)")
       ->capture_default_str()
       ->check(CLI::Range(10L, 600000L));
   app.add_option("--keep-finished-ms", keep_finished_ms, "How long succeeded and cancelled tasks stay queryable")
@@ -63,8 +65,9 @@ int main(int argc, char** argv) {
   app.add_option("--retry-backoff-max-ms", retry_backoff_max_ms, "Cap of the backoff before a retry")
       ->capture_default_str()
       ->check(CLI::Range(0L, 24L * 3600 * 1000));
-  app.add_option("--rules", config.rules_file,
-                 "A rules file (JSON): tasks to make when tasks succeed or events are emitted (docs/PROTOCOL.md, Rules)");
+  app.add_option(
+      "--rules", config.rules_file,
+      "A rules file (JSON): tasks to make when tasks succeed or events are emitted (docs/PROTOCOL.md, Rules)");
   long cancel_grace_ms = config.cancel_grace.count();
   app.add_option("--cancel-grace-ms", cancel_grace_ms,
                  "How long a cancelled RUNNING task may take to stop before it is CANCELLED anyway")
@@ -114,6 +117,17 @@ int main(int argc, char** argv) {
                  "How long one callback POST may take to connect, and to send or receive each part")
       ->capture_default_str()
       ->check(CLI::Range(100L, 600000L));
+  app.add_option("--keys", config.keys_file,
+                 "Require CURVE on both endpoints and accept only the public keys this keys file lists, each with "
+                 "its role (docs/SECURITY.md); needs --curve-key")
+      ->check(CLI::ExistingFile);
+  std::string curve_key_file;
+  app.add_option("--curve-key", curve_key_file,
+                 "The broker's own key pair, a file from `zt keygen` (default: the secret key in "
+                 "ZEROTASK_SECRET_KEY); used with --keys");
+  app.add_flag("--insecure", config.insecure,
+               "Serve without CURVE on endpoints other machines can reach, and HTTP beyond loopback; refused "
+               "otherwise");
   CLI11_PARSE(app, argc, argv);
   if (!config.http.empty() && !zerotask::broker::parse_http_address(config.http)) {
     std::cerr << "broker: --http must be HOST:PORT with a port from 1 to 65535 (e.g. 127.0.0.1:8080 or *:8080), not '"
@@ -134,6 +148,13 @@ int main(int argc, char** argv) {
   config.sync = sync == "full" ? zerotask::StoreSync::Full : zerotask::StoreSync::Normal;
 
   try {
+    if (!config.keys_file.empty()) {
+      auto own = zerotask::resolve_key_pair(curve_key_file);
+      if (!own) throw std::invalid_argument("--keys needs the broker's own key pair: --curve-key FILE (zt keygen)");
+      config.curve_secret_key = own->secret_key;
+    } else if (!curve_key_file.empty()) {
+      throw std::invalid_argument("--curve-key is used with --keys FILE, the keys that may connect");
+    }
     zerotask::Broker broker(config);
     zerotask::StopSignals signals([&broker] { broker.stop(); });
     broker.run();

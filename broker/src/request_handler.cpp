@@ -2,6 +2,7 @@
 
 #include <array>
 
+#include "security/access_policy.hpp"
 #include "zerotask/clock.hpp"
 #include "zerotask/limits.hpp"
 #include "zerotask/log.hpp"
@@ -32,6 +33,35 @@ json& mutable_object(json& params) {
   if (params.is_null()) params = json::object();
   if (!params.is_object()) throw RpcError(rpc::kInvalidParams, "params must be an object");
   return params;
+}
+
+[[noreturn]] void unauthorized(const std::string& reason) {
+  log(LogLevel::Warn, "broker", "unauthorized: " + reason);
+  throw RpcError(rpc::kUnauthorized, reason);
+}
+
+// The submitter of the tasks a caller makes: its key's name and quota.
+Submitter submitter_of(const AccessKey* caller) {
+  if (!caller) return {};
+  return Submitter{caller->name, caller->max_queued};
+}
+
+std::string joined(const std::vector<std::string>& names) {
+  std::string text;
+  for (const auto& name : names) text += (text.empty() ? "" : ", ") + name;
+  return text;
+}
+
+// A node key serves only the functions its entry in the keys file lists.
+void check_may_serve(const AccessKey& key, const std::vector<FunctionSpec>& functions) {
+  std::vector<std::string> refused;
+  for (const auto& function : functions) {
+    if (!key.may_serve(function.name)) refused.push_back(function.name);
+  }
+  if (!refused.empty()) {
+    unauthorized("key '" + key.name + "' may not serve " + joined(refused) + ": the keys file lets it serve only " +
+                 joined(key.functions));
+  }
 }
 
 rpc::Error method_not_found(std::string_view method) {
@@ -113,7 +143,8 @@ bool RequestHandler::is_builtin(std::string_view method) {
   return false;
 }
 
-void RequestHandler::handle_frame(const Envelope& envelope, std::string_view body, SteadyTime now) {
+void RequestHandler::handle_frame(const Envelope& envelope, std::string_view body, SteadyTime now,
+                                  const AccessKey* caller) {
   std::string_view routing_id = envelope.routing_id();
   rpc::Frame frame = rpc::decode(body, limits_);
   if (frame.error) {
@@ -154,14 +185,14 @@ void RequestHandler::handle_frame(const Envelope& envelope, std::string_view bod
     if (!request) continue;  // a response: the broker sends no requests, so none is expected
     std::optional<ReplyTo> reply_to;
     if (!request->is_notification()) reply_to = ReplyTo{envelope, *request->id, batch, slot++};
-    handle(*request, reply_to, routing_id, now);
+    handle(*request, reply_to, routing_id, caller, now);
   }
 }
 
 void RequestHandler::handle(rpc::Request& request, const std::optional<ReplyTo>& reply_to, std::string_view routing_id,
-                            SteadyTime now) {
+                            const AccessKey* caller, SteadyTime now) {
   try {
-    std::optional<json> result = call(request, reply_to, routing_id, now);
+    std::optional<json> result = call(request, reply_to, routing_id, caller, now);
     if (result && reply_to) outbox_.reply_result(*reply_to, std::move(*result));
   } catch (const RpcError& error) {
     if (reply_to) outbox_.reply_error(*reply_to, error.error());
@@ -175,18 +206,23 @@ void RequestHandler::handle(rpc::Request& request, const std::optional<ReplyTo>&
 }
 
 std::optional<json> RequestHandler::call(rpc::Request& request, const std::optional<ReplyTo>& reply_to,
-                                         std::string_view routing_id, SteadyTime now) {
+                                         std::string_view routing_id, const AccessKey* caller, SteadyTime now) {
   const std::string& method = request.method;
+  if (caller) {
+    if (auto refusal = access_refusal(*caller, method)) unauthorized(*refusal);
+  }
+  Submitter submitter = submitter_of(caller);
   if (!rpc::is_reserved_method(method)) {
     check_name(method, "a function name");
     NewTask task;
+    task.submitter = submitter;
     task.function = method;
     if (!request.params.is_null()) task.params_json = rpc::to_text(request.params);
     scheduler_.submit(std::move(task), reply_to);
     return std::nullopt;
   }
-  if (method.starts_with("task.")) return call_task_method(request, reply_to, now);
-  if (method.starts_with("node.")) return call_node_method(request, std::string(routing_id), now);
+  if (method.starts_with("task.")) return call_task_method(request, reply_to, submitter, now);
+  if (method.starts_with("node.")) return call_node_method(request, std::string(routing_id), caller, now);
   if (method.starts_with("broker.")) return call_broker_method(request, reply_to, now);
   if (method.starts_with("schedule.")) return call_schedule_method(request);
   if (method == "limits.set") return scheduler_.set_limits(request.params, now);
@@ -207,7 +243,7 @@ TaskSpec RequestHandler::read_spec(json& spec, std::size_t batch_size) const {
   return read;
 }
 
-json RequestHandler::submit_many(json& spec) {
+json RequestHandler::submit_many(json& spec, const Submitter& submitter) {
   auto tasks = spec.find("tasks");
   if (tasks == spec.end() || !tasks->is_array() || tasks->empty() || tasks->size() > kMaxSubmitMany) {
     throw RpcError(rpc::kInvalidParams, "tasks must be an array of 1 to 10000 tasks");
@@ -225,11 +261,12 @@ json RequestHandler::submit_many(json& spec) {
     largest_payload = std::max(largest_payload, specs.back().task.params_json.size());
   }
   // All or nothing: a limit or a cycle refuses the whole batch before any task is made.
-  scheduler_.check_submissions(specs.size(), largest_payload);
+  scheduler_.check_submissions(specs.size(), largest_payload, submitter);
   std::vector<std::size_t> order = creation_order(specs);
   std::vector<TaskId> made(specs.size(), 0);
   for (std::size_t index : order) {
     NewTask& task = specs[index].task;
+    task.submitter = submitter;
     for (const auto& dependency : specs[index].batch_dependencies)
       task.depends_on[dependency.position] = made[dependency.index];
     made[index] = scheduler_.submit(std::move(task), std::nullopt).id;
@@ -240,16 +277,18 @@ json RequestHandler::submit_many(json& spec) {
 }
 
 std::optional<json> RequestHandler::call_task_method(rpc::Request& request, const std::optional<ReplyTo>& reply_to,
-                                                     SteadyTime now) {
+                                                     const Submitter& submitter, SteadyTime now) {
   const std::string& method = request.method;
   if (method == "task.submit") {
     json& spec = mutable_object(request.params);
     bool wait = params::boolean(spec, "wait", false);
-    Submitted submitted = scheduler_.submit(std::move(read_spec(spec, 0).task), wait ? reply_to : std::nullopt);
+    NewTask task = std::move(read_spec(spec, 0).task);
+    task.submitter = submitter;
+    Submitted submitted = scheduler_.submit(std::move(task), wait ? reply_to : std::nullopt);
     if (wait) return std::nullopt;
     return submission_answer(submitted);
   }
-  if (method == "task.submit_many") return submit_many(mutable_object(request.params));
+  if (method == "task.submit_many") return submit_many(mutable_object(request.params), submitter);
   if (method == "task.get") {
     TaskId id = read_task_id(request.params);
     const TaskRecord* record = scheduler_.find(id);
@@ -287,7 +326,7 @@ std::optional<json> RequestHandler::call_task_method(rpc::Request& request, cons
 }
 
 std::optional<json> RequestHandler::call_node_method(const rpc::Request& request, const std::string& routing_id,
-                                                     SteadyTime now) {
+                                                     const AccessKey* caller, SteadyTime now) {
   const std::string& method = request.method;
   if (method == "node.hello") {
     const json& spec = params::object(request.params);
@@ -303,6 +342,7 @@ std::optional<json> RequestHandler::call_node_method(const rpc::Request& request
       auto same = [&](const FunctionSpec& seen) { return seen.name == read.name; };
       if (std::find_if(specs.begin(), specs.end(), same) == specs.end()) specs.push_back(std::move(read));
     }
+    if (caller) check_may_serve(*caller, specs);
     auto slots = params::required_integer(spec, "slots", 0, kMaxSlots);
     return scheduler_.hello(routing_id, std::move(name), std::move(specs), static_cast<std::size_t>(slots),
                             read_running(spec), now, read_queues(spec));

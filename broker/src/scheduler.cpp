@@ -111,10 +111,12 @@ void Scheduler::count_new(TaskRecord& record) {
   ++tally.by_state[state];
   ++tally.total;
   record.tally = &tally;
+  count_waiting_by_submitter(record, record.state, true);
 }
 
 void Scheduler::uncount(const TaskRecord& record) {
   const auto state = static_cast<std::size_t>(record.state);
+  count_waiting_by_submitter(record, record.state, false);
   --counts_[state];
   --record.tally->by_state[state];
   if (--record.tally->total == 0) tallies_.erase(record.function);
@@ -125,7 +127,19 @@ void Scheduler::set_state(TaskRecord& record, TaskState state) {
   ++counts_[static_cast<std::size_t>(state)];
   --record.tally->by_state[static_cast<std::size_t>(record.state)];
   ++record.tally->by_state[static_cast<std::size_t>(state)];
+  count_waiting_by_submitter(record, record.state, false);
+  count_waiting_by_submitter(record, state, true);
   record.state = state;
+}
+
+void Scheduler::count_waiting_by_submitter(const TaskRecord& record, TaskState state, bool add) {
+  if (record.submitter.empty() || (state != TaskState::Queued && state != TaskState::Pending)) return;
+  std::size_t& waiting = waiting_by_submitter_[record.submitter.str()];
+  if (add) {
+    ++waiting;
+  } else if (--waiting == 0) {
+    waiting_by_submitter_.erase(record.submitter.str());
+  }
 }
 
 void Scheduler::publish_task(const TaskRecord& record) {
@@ -146,7 +160,7 @@ void Scheduler::check_store_available() const {
   }
 }
 
-void Scheduler::check_submissions(std::size_t count, std::size_t largest_payload) const {
+void Scheduler::check_submissions(std::size_t count, std::size_t largest_payload, const Submitter& submitter) const {
   check_store_available();
   if (largest_payload > config_.max_payload_bytes) {
     overloaded("max_payload_bytes", config_.max_payload_bytes,
@@ -157,6 +171,15 @@ void Scheduler::check_submissions(std::size_t count, std::size_t largest_payload
     overloaded("max_queued", config_.max_queued,
                "the broker holds its limit of " + std::to_string(config_.max_queued) +
                    " waiting tasks (--max-queued); try again later");
+  }
+  if (submitter.max_queued) {
+    auto waiting = waiting_by_submitter_.find(submitter.name);
+    std::size_t held = waiting == waiting_by_submitter_.end() ? 0 : waiting->second;
+    if (held + count > *submitter.max_queued) {
+      overloaded("max_queued_per_key", *submitter.max_queued,
+                 "key '" + submitter.name + "' has " + std::to_string(held) + " waiting tasks and its quota is " +
+                     std::to_string(*submitter.max_queued) + " (max_queued in the keys file); try again later");
+    }
   }
 }
 
@@ -192,7 +215,7 @@ Submitted Scheduler::submit(NewTask task, std::optional<ReplyTo> result_waiter) 
     }
     return Submitted{first->id, first->state, true};
   }
-  check_submissions(1, task.params_json.size());
+  check_submissions(1, task.params_json.size(), task.submitter);
   check_dependencies(task.depends_on);
   TaskRecord record;
   record.id = ids_.next();
@@ -211,6 +234,7 @@ Submitted Scheduler::submit(NewTask task, std::optional<ReplyTo> result_waiter) 
   record.unique = task.unique;
   record.result_ttl_ms = task.result_ttl_ms;
   record.callback_url = std::move(task.callback_url);
+  record.submitter = std::move(task.submitter.name);
   record.created_at = unix_time_ms();
   ++submitted_;
   TaskRecord& stored = store_.insert(std::move(record));

@@ -58,7 +58,16 @@ struct SchedulerConfig {
   std::chrono::milliseconds cancel_grace{10000};
 };
 
+// Who submits a task: the name of a key of the keys file, and its quota of waiting
+// (QUEUED and PENDING) tasks. Empty for a broker without CURVE and for tasks the
+// broker makes itself or takes from its own peers.
+struct Submitter {
+  std::string name;
+  std::optional<std::size_t> max_queued;
+};
+
 struct NewTask {
+  Submitter submitter;
   std::string function;
   std::string params_json = "[]";
   std::optional<int> max_retries;
@@ -108,8 +117,9 @@ class Scheduler {
   // reached or a dependency is unknown; check_submissions() and
   // check_dependencies() first make a batch all-or-nothing.
   Submitted submit(NewTask task, std::optional<ReplyTo> result_waiter);
-  // Throws the error that submit() would for `count` new tasks of these payloads.
-  void check_submissions(std::size_t count, std::size_t largest_payload) const;
+  // Throws the error that submit() would for `count` new tasks of these payloads
+  // from this submitter.
+  void check_submissions(std::size_t count, std::size_t largest_payload, const Submitter& submitter = {}) const;
   // Throws store_unavailable while the store cannot write.
   void check_store_available() const;
   bool store_available() const { return store_available_; }
@@ -220,6 +230,9 @@ class Scheduler {
   void count_new(TaskRecord& record);
   void uncount(const TaskRecord& record);
   void set_state(TaskRecord& record, TaskState state);
+  // Counts the record in (add) or out of its submitter's waiting tasks, when `state`
+  // is a waiting one.
+  void count_waiting_by_submitter(const TaskRecord& record, TaskState state, bool add);
   void enqueue(TaskRecord& record, bool at_front);
   void finish(TaskRecord& record, TaskState state, json result, json error);
   // The task's dependencies are all final: CANCELLED for a failed one (unless it
@@ -304,8 +317,8 @@ class Scheduler {
   NodeRegistry nodes_;
   ReadyQueues ready_;
   FunctionLimits limits_;
-  std::unordered_map<std::string, std::string> held_;     // function -> why its queued tasks wait
-  std::multimap<SteadyTime, std::string> limit_wakeups_;  // when a rate-limited function has a token again
+  std::unordered_map<std::string, std::string> held_;            // function -> why its queued tasks wait
+  std::multimap<SteadyTime, std::string> limit_wakeups_;         // when a rate-limited function has a token again
   std::unordered_map<std::string, SteadyTime> limit_wakeup_of_;  // function -> its pending wakeup: one each
   std::unordered_map<std::string, std::size_t> running_by_function_;
   std::set<std::string> dirty_lanes_;  // lane keys that may have work to hand out this turn
@@ -333,6 +346,8 @@ class Scheduler {
   std::array<std::size_t, 6> counts_{};          // tasks held, by state
   // Tasks held, by function and state; a function with no task has no tally.
   std::unordered_map<std::string, FunctionTally> tallies_;
+  // QUEUED and PENDING tasks by the key that submitted them (Submitter), for quotas.
+  std::unordered_map<std::string, std::size_t> waiting_by_submitter_;
   std::uint64_t submitted_ = 0;
   std::uint64_t retried_ = 0;
   std::uint64_t stale_results_ = 0;

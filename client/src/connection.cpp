@@ -94,7 +94,8 @@ void Connection::close() {
 void Connection::run(std::promise<void>& ready) {
   std::optional<IoLoop> loop;
   try {
-    loop.emplace(context_, IoLoop::Settings{broker_endpoint_, options_.event_endpoint, options_.connect_timeout});
+    loop.emplace(context_,
+                 IoLoop::Settings{broker_endpoint_, options_.event_endpoint, options_.connect_timeout, options_.curve});
   } catch (...) {
     ready.set_exception(std::current_exception());
     return;

@@ -16,7 +16,9 @@ namespace {
 
 // A succeeded handshake, not a mere TCP connection, is what lets requests through:
 // a port held by something that is not a broker must count as unreachable.
-constexpr int kMonitorEvents = ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED;
+constexpr int kMonitorEvents = ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED |
+                               ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+                               ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL;
 // Messages read from one socket per turn, so that no socket starves the others.
 constexpr int kReadBudget = 1024;
 // The longest single poll; deadlines further away are reached in several turns.
@@ -43,6 +45,7 @@ IoLoop::IoLoop(zmq::context_t& context, Settings settings)
       connected_(!monitored_),
       disconnected_since_(Clock::now()) {
   apply_socket_limits(dealer_, SocketLimits{});
+  if (settings_.curve) apply_curve_client(dealer_, *settings_.curve);
   dealer_.set(zmq::sockopt::immediate, 1);
   monitor_.set(zmq::sockopt::linger, 0);
   if (monitored_) {
@@ -201,9 +204,15 @@ void IoLoop::read_monitor() {
     if (event.size() < sizeof kind) continue;
     std::memcpy(&kind, event.data(), sizeof kind);
     if (kind == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
+      handshake_failure_.clear();
       on_connected();
     } else if (kind == ZMQ_EVENT_DISCONNECTED) {
       on_disconnected(Clock::now());
+    } else if (kind == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) {
+      handshake_failure_ = ": the broker refused this client's CURVE key (is it in the broker's keys file?)";
+    } else {
+      handshake_failure_ =
+          ": the handshake failed (does the broker require CURVE and this client not use it, or the other way round?)";
     }
   }
 }
@@ -295,6 +304,7 @@ void IoLoop::subscribe(const std::string& topic) {
   if (!sub_) {
     zmq::socket_t sub(context_, zmq::socket_type::sub);
     apply_socket_limits(sub, SocketLimits{});
+    if (settings_.curve) apply_curve_client(sub, *settings_.curve);
     sub.connect(settings_.event_endpoint);
     sub_.emplace(std::move(sub));
   }
@@ -339,7 +349,8 @@ void IoLoop::fail_unreachable(Clock::time_point now) {
     if (it != pending_.end() && !it->second.transmitted) {
       if (it->second.added_at > limit) return;
       unsent_.pop_front();
-      complete(it, Outcome::unreachable("cannot reach the broker at " + settings_.broker_endpoint));
+      complete(it,
+               Outcome::unreachable("cannot reach the broker at " + settings_.broker_endpoint + handshake_failure_));
     } else {
       unsent_.pop_front();
     }

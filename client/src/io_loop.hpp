@@ -40,6 +40,7 @@ class IoLoop {
     std::string broker_endpoint;
     std::string event_endpoint;
     std::chrono::milliseconds connect_timeout;
+    std::optional<CurveCredentials> curve;
   };
 
   // Makes and connects the sockets; throws std::invalid_argument if the broker
@@ -102,6 +103,8 @@ class IoLoop {
   const bool monitored_;
   bool connected_;
   Clock::time_point disconnected_since_;
+  // Why the last handshake with the broker failed (": ..."), for BrokerUnreachable.
+  std::string handshake_failure_;
 
   PendingMap pending_;
   std::deque<std::uint64_t> unsent_;

@@ -141,6 +141,13 @@ int main(int argc, char** argv) {
                  "The most a command may write on stdout; past it the task fails")
       ->capture_default_str()
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 32));
+  std::string curve_key_file;
+  std::string broker_key_file;
+  app.add_option("--curve-key", curve_key_file,
+                 "This node's key pair, a file from `zt keygen`, for a broker that requires CURVE (default: the "
+                 "secret key in ZEROTASK_SECRET_KEY)");
+  app.add_option("--broker-key", broker_key_file,
+                 "The broker's public key file (default: the key in ZEROTASK_BROKER_KEY)");
   app.set_version_flag("--version", std::string(zerotask::version()), "Print the version and exit");
   app.footer(functions_help());
   CLI11_PARSE(app, argc, argv);
@@ -157,7 +164,9 @@ int main(int argc, char** argv) {
   command_defaults.grace = std::chrono::milliseconds(command_grace_ms);
   command_defaults.max_output_bytes = static_cast<std::size_t>(command_max_output_bytes);
   std::vector<NamedCommand> commands;
+  std::optional<zerotask::CurveCredentials> curve;
   try {
+    curve = zerotask::resolve_curve_credentials(curve_key_file, broker_key_file);
     std::set<std::string> names;
     for (const auto& option : command_options) {
       commands.push_back(parse_command(option, command_defaults));
@@ -165,7 +174,7 @@ int main(int argc, char** argv) {
         throw std::invalid_argument("--command " + commands.back().name + " is given twice");
       }
     }
-  } catch (const std::invalid_argument& error) {
+  } catch (const std::exception& error) {
     std::fprintf(stderr, "node: %s\n", error.what());
     return 2;
   }
@@ -178,6 +187,7 @@ int main(int argc, char** argv) {
     config.name = name;
     config.heartbeat_interval = std::chrono::milliseconds(heartbeat_ms);
     config.queues = queues;
+    config.curve = curve;
     zerotask::Node node(std::move(config));
     zerotask::examples::register_example_functions(node);
     for (auto& command : commands) {

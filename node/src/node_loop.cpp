@@ -75,6 +75,7 @@ void NodeLoop::run() {
 void NodeLoop::open_dealer(Clock::time_point now) {
   dealer_ = zmq::socket_t(context_, zmq::socket_type::dealer);
   apply_socket_limits(dealer_, dealer_options_);
+  if (config_.curve) apply_curve_client(dealer_, *config_.curve);
   dealer_.connect(config_.broker_endpoint);
   last_heard_ = now;
   next_heartbeat_ = now + interval_;
@@ -87,6 +88,7 @@ void NodeLoop::open_subscriber() {
   // Nothing queued on a SUB is worth waiting for at close.
   subscriber_.set(zmq::sockopt::linger, 0);
   subscriber_.set(zmq::sockopt::subscribe, "broker");
+  if (config_.curve) apply_curve_client(subscriber_, *config_.curve);
   subscriber_.connect(config_.event_endpoint);
 }
 
@@ -370,6 +372,10 @@ void NodeLoop::handle_response(const rpc::Response& response) {
 }
 
 void NodeLoop::handle_hello_reply(const rpc::Response& response) {
+  // Saying hello again would be refused again: this node's key may not serve here.
+  if (response.error && response.error->code == rpc::kUnauthorized) {
+    throw std::runtime_error("the broker refused this node: " + response.error->message);
+  }
   if (response.error) {
     log(LogLevel::Error, "node",
         "the broker refused node.hello: " + response.error->message + " (" + std::to_string(response.error->code) +
@@ -391,8 +397,7 @@ void NodeLoop::handle_hello_reply(const rpc::Response& response) {
   }
   if (auto bytes = result.find("max_message_bytes"); bytes != result.end() && bytes->is_number_integer()) {
     auto value = bytes->get<std::int64_t>();
-    broker_max_message_bytes_ =
-        value > 0 ? static_cast<std::size_t>(value) : std::numeric_limits<std::size_t>::max();
+    broker_max_message_bytes_ = value > 0 ? static_cast<std::size_t>(value) : std::numeric_limits<std::size_t>::max();
   }
   // The broker forgets a node silent for 3 of its own intervals: beat at least as
   // often as it asks.

@@ -326,7 +326,6 @@ TEST_CASE("a store of schema version 1 is upgraded in place to the current versi
     CHECK(done->max_retries == 2);
     CHECK(done->node == "node-7");
   }
-  CHECK(query_int(path, "PRAGMA user_version") == 3);
   CHECK(query_int(path, "PRAGMA user_version") == kStoreSchemaVersion);
   CHECK(query_int(path, "PRAGMA application_id") == kApplicationId);
   CHECK(query_int(path,
@@ -362,8 +361,9 @@ TEST_CASE("a store of schema version 1 is upgraded in place to the current versi
   CHECK(store.find(4096)->node == "node-1");
 }
 
-TEST_CASE("a RUNNING task cancelled after a restart, before its node reclaims it, is cancelled on the node when it does" *
-          doctest::timeout(20)) {
+TEST_CASE(
+    "a RUNNING task cancelled after a restart, before its node reclaims it, is cancelled on the node when it does" *
+    doctest::timeout(20)) {
   Durable d;
   d.hello("n1", "node-1", "slow", 1);
   TaskId id = d.submit(task("slow"));
@@ -384,7 +384,7 @@ TEST_CASE("a RUNNING task cancelled after a restart, before its node reclaims it
   CHECK(d.record(id).state == TaskState::Cancelled);
 }
 
-TEST_CASE("a store of schema version 2 is upgraded in place to version 3 and its tasks come back" *
+TEST_CASE("a store of schema version 2 is upgraded in place to the current version and its tasks come back" *
           doctest::timeout(20)) {
   zerotask::testing::TempDir dir;
   std::string path = dir.file("tasks.db");
@@ -413,14 +413,17 @@ TEST_CASE("a store of schema version 2 is upgraded in place to version 3 and its
     CHECK(queued->priority == 7);
     CHECK(queued->callback_url.empty());
     CHECK(queued->callback_state == CallbackState::None);
+    CHECK(queued->submitter.empty());
     TaskRecord hooked = *queued;
     hooked.id = 4097;
     hooked.callback_url = "http://127.0.0.1:9/hook";
+    hooked.submitter = "web";
     store.insert(std::move(hooked));
     REQUIRE(store.commit());
   }
-  CHECK(query_int(path, "PRAGMA user_version") == 3);
+  CHECK(query_int(path, "PRAGMA user_version") == kStoreSchemaVersion);
   SqliteTaskStore store(path, StoreSync::Full);
   REQUIRE(store.find(4097) != nullptr);
   CHECK(store.find(4097)->callback_url.str() == "http://127.0.0.1:9/hook");
+  CHECK(store.find(4097)->submitter.str() == "web");
 }

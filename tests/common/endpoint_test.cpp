@@ -45,3 +45,20 @@ TEST_CASE("a tcp endpoint without a usable port has no default event endpoint" *
     CHECK_FALSE(default_event_endpoint(endpoint).has_value());
   }
 }
+
+TEST_CASE("only loopback, ipc and inproc endpoints count as local") {
+  for (const char* local : {"tcp://127.0.0.1:5555", "tcp://127.1.2.3:5555", "tcp://localhost:5555", "tcp://[::1]:5555",
+                            "ipc:///tmp/zerotask.sock", "inproc://broker"}) {
+    CAPTURE(local);
+    CHECK(zerotask::is_local_endpoint(local));
+  }
+  for (const char* reachable :
+       {"tcp://*:5555", "tcp://0.0.0.0:5555", "tcp://10.0.0.5:5555", "tcp://eth0:5555", "tcp://127.0.0.1.evil.com:5555",
+        "tcp://127.0.0.256:5555", "tcp://[::]:5555", "tcp://127.0.0.1", "udp://127.0.0.1:5555", ""}) {
+    CAPTURE(reachable);
+    CHECK_FALSE(zerotask::is_local_endpoint(reachable));
+  }
+  CHECK(zerotask::is_loopback_host("127.0.0.1"));
+  CHECK_FALSE(zerotask::is_loopback_host("0.0.0.0"));
+  CHECK_FALSE(zerotask::is_loopback_host("127.0.0"));
+}

@@ -17,8 +17,13 @@ void SystemFixture::start_broker(const std::vector<std::string>& extra_args) {
   };
   defaults("--heartbeat-ms", "200");
   defaults("--store", "memory");
-  broker = std::make_unique<ChildProcess>(bin_dir() + "/broker", args);
-  peer = std::make_unique<RawPeer>(context, endpoint);
+  if (broker_log.empty()) {
+    broker = std::make_unique<ChildProcess>(bin_dir() + "/broker", args);
+  } else {
+    args.insert(args.begin(), {"-c", "exec \"$0\" \"$@\" 2>>'" + broker_log + "'", bin_dir() + "/broker"});
+    broker = std::make_unique<ChildProcess>("/bin/sh", args);
+  }
+  peer = std::make_unique<RawPeer>(context, endpoint, zmq::socket_type::dealer, peer_curve);
   bool up = wait_until([&] {
     try {
       return peer->call("broker.ping", nullptr, std::chrono::milliseconds(200)).contains("result");
@@ -29,10 +34,11 @@ void SystemFixture::start_broker(const std::vector<std::string>& extra_args) {
   if (!up) throw std::runtime_error("the broker did not answer");
 }
 
-ChildProcess& SystemFixture::start_node(const std::string& name, int threads, const std::vector<std::string>& extra_args) {
+ChildProcess& SystemFixture::start_node(const std::string& name, int threads,
+                                        const std::vector<std::string>& extra_args) {
   int before = node_count();
-  std::vector<std::string> args = {"--broker", endpoint, "--threads",     std::to_string(threads), "--name",
-                                   name,       "--heartbeat-ms", "200", "--log-level", "warn"};
+  std::vector<std::string> args = {"--broker", endpoint,         "--threads", std::to_string(threads), "--name",
+                                   name,       "--heartbeat-ms", "200",       "--log-level",           "warn"};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   nodes.push_back(std::make_unique<ChildProcess>(bin_dir() + "/node", args));
   if (!wait_until([&] { return node_count() > before; })) throw std::runtime_error("node " + name + " never joined");

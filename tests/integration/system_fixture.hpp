@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,10 @@ class SystemFixture {
   nlohmann::json wait_for(const std::string& id);
 
   std::string endpoint;
+  // The credentials of `peer` for a broker that requires CURVE; set before start_broker().
+  std::optional<CurveCredentials> peer_curve;
+  // When set, the broker's log (stderr) is appended to this file.
+  std::string broker_log;
   zmq::context_t context;
   std::unique_ptr<ChildProcess> broker;
   std::vector<std::unique_ptr<ChildProcess>> nodes;

@@ -3,15 +3,21 @@
 #include <stdexcept>
 #include <vector>
 
+#include "zerotask/socket_options.hpp"
+
 namespace zerotask::testing {
 
-RawPeer::RawPeer(zmq::context_t& context, const std::string& endpoint, zmq::socket_type type)
+RawPeer::RawPeer(zmq::context_t& context, const std::string& endpoint, zmq::socket_type type,
+                 const std::optional<CurveCredentials>& curve)
     : socket_(context, type) {
   socket_.set(zmq::sockopt::linger, 0);
+  if (curve) apply_curve_client(socket_, *curve);
   socket_.connect(endpoint);
 }
 
-void RawPeer::send_text(const std::string& body) { socket_.send(zmq::buffer(body), zmq::send_flags::none); }
+void RawPeer::send_text(const std::string& body) {
+  socket_.send(zmq::buffer(body), zmq::send_flags::none);
+}
 
 std::optional<std::string> RawPeer::receive_text(std::chrono::milliseconds timeout) {
   std::vector<zmq::pollitem_t> items = {{socket_.handle(), 0, ZMQ_POLLIN, 0}};

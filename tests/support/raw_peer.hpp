@@ -10,11 +10,15 @@
 #include <nlohmann/json.hpp>
 #include <zmq.hpp>
 
+#include "zerotask/curve.hpp"
+
 namespace zerotask::testing {
 
 class RawPeer {
  public:
-  RawPeer(zmq::context_t& context, const std::string& endpoint, zmq::socket_type type = zmq::socket_type::dealer);
+  // With `curve`, the socket is a CURVE client of a broker that requires it.
+  RawPeer(zmq::context_t& context, const std::string& endpoint, zmq::socket_type type = zmq::socket_type::dealer,
+          const std::optional<CurveCredentials>& curve = std::nullopt);
 
   void send_text(const std::string& body);
   void send(const nlohmann::json& message) { send_text(message.dump()); }

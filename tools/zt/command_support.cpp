@@ -1,7 +1,9 @@
 #include "command_support.hpp"
 
+#include "arguments.hpp"
 #include "exit_codes.hpp"
 #include "output.hpp"
+#include "zerotask/curve.hpp"
 
 namespace zerotask::zt {
 
@@ -9,6 +11,11 @@ ClientOptions client_options(const GlobalOptions& global) {
   ClientOptions options;
   options.event_endpoint = global.events;
   if (global.timeout_ms > 0) options.call_timeout = std::chrono::milliseconds(global.timeout_ms);
+  try {
+    options.curve = resolve_curve_credentials(global.curve_key_file, global.broker_key_file);
+  } catch (const std::runtime_error& error) {
+    throw UsageError(error.what());
+  }
   return options;
 }
 

@@ -20,7 +20,11 @@ struct GlobalOptions {
   std::string events;           // empty: the broker's port + 1
   bool json = false;            // print raw JSON instead of text
   std::int64_t timeout_ms = 0;  // 0: none given (a call then uses the client's default deadline)
-  Terminal terminal;            // where the output goes (main: stdout); the default: a pipe
+  // CURVE (docs/SECURITY.md): files of zt's key pair and of the broker's public key;
+  // empty: ZEROTASK_SECRET_KEY and ZEROTASK_BROKER_KEY, if set.
+  std::string curve_key_file;
+  std::string broker_key_file;
+  Terminal terminal;  // where the output goes (main: stdout); the default: a pipe
 };
 
 // `zt chain`, `zt group` and `zt chord`.
@@ -86,6 +90,14 @@ int run_limits_remove(const GlobalOptions& global, const std::string& function, 
 // event.emit: prints the ids of the tasks the broker's rules made, one a line
 // (nothing when no rule matched).
 int run_emit(const GlobalOptions& global, const EmitArguments& emit, std::ostream& out);
+
+// `zt keygen`: a CURVE key pair in DIR/NAME.key (both keys, readable by its owner
+// only) and DIR/NAME.pub (the public key).
+struct KeygenArguments {
+  std::string name;
+  std::string dir = ".";
+};
+int run_keygen(const GlobalOptions& global, const KeygenArguments& keygen, std::ostream& out);
 
 // Runs `command`; what it throws becomes "zt: <message>" on `err` and an exit code.
 int run_guarded(const std::function<int()>& command, std::ostream& err);

@@ -28,6 +28,11 @@ void add_global_options(CLI::App& app, GlobalOptions& global) {
   app.add_flag("--json", global.json, "Print raw JSON");
   app.add_option("--timeout", global.timeout_ms, "Give up after this many milliseconds (default: none; a call: 30000)")
       ->check(CLI::NonNegativeNumber);
+  app.add_option("--curve-key", global.curve_key_file,
+                 "zt's key pair, a file from `zt keygen`, for a broker that requires CURVE (default: the secret key "
+                 "in ZEROTASK_SECRET_KEY)");
+  app.add_option("--broker-key", global.broker_key_file,
+                 "The broker's public key file (default: the key in ZEROTASK_BROKER_KEY)");
   app.set_version_flag("--version", std::string(zerotask::version()));
 }
 
@@ -44,7 +49,8 @@ void add_task_arguments(CLI::App& command, TaskArguments& task) {
                      "otherwise a string");
   command.add_option("--params", task.params, "All params as one JSON array or object, instead of ARGS");
   command.add_flag("--require-node", task.require_node, "Fail at once if no connected node serves FUNCTION");
-  command.add_option("--max-retries", task.max_retries, "Failed attempts to retry (default: the function's or broker's)")
+  command
+      .add_option("--max-retries", task.max_retries, "Failed attempts to retry (default: the function's or broker's)")
       ->check(CLI::Range(0, 100));
   command.add_option("--task-timeout-ms", task.task_timeout_ms, "Fail an attempt that runs longer than this")
       ->check(CLI::Range(1L, 86400000L));
@@ -206,6 +212,11 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(std::int64_t{100}, std::int64_t{3'600'000}));
   const ManageCommands schedules = add_schedule_commands(app, global, schedule, task, name);
   const ManageCommands limit_commands = add_limits_commands(app, global, limits, name);
+  KeygenArguments keygen;
+  CLI::App* keygen_command =
+      add_command(app, global, "keygen", "Make a CURVE key pair: NAME.key (secret, readable by you only) and NAME.pub");
+  keygen_command->add_option("name", keygen.name, "The key's name (letters, digits, '.', '_', '-')")->required();
+  keygen_command->add_option("--dir", keygen.dir, "Where to write the two files")->capture_default_str();
   CLI::App* emit_command =
       add_command(app, global, "emit", "Send an event to the broker's rules and print the ids of the tasks they made");
   emit_command
@@ -246,6 +257,7 @@ int main(int argc, char** argv) {
       {limit_commands.list, [&] { return run_limits_list(global, std::cout); }},
       {limit_commands.remove, [&] { return run_limits_remove(global, name, std::cout); }},
       {emit_command, [&] { return run_emit(global, emit, std::cout); }},
+      {keygen_command, [&] { return run_keygen(global, keygen, std::cout); }},
   };
   // require_subcommand(1) at each level: exactly one subcommand was parsed, and
   // exactly one under it for `schedule` and `limits`.

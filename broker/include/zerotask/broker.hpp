@@ -8,7 +8,7 @@
 // stop() is called from any thread (stop() is thread-safe). The wire protocol is
 // docs/PROTOCOL.md.
 //
-//   zerotask::Broker broker({.endpoint = "tcp://*:5555"});
+//   zerotask::Broker broker({.endpoint = "tcp://127.0.0.1:5555"});
 //   broker.register_method("broker.answer", [](const zerotask::json&) { return 42; });
 //   broker.run();
 #pragma once
@@ -33,13 +33,13 @@ namespace zerotask {
 enum class StoreSync { Full, Normal };
 
 struct BrokerConfig {
-  std::string endpoint = "tcp://*:5555";  // request endpoint (ROUTER)
-  std::string event_endpoint;             // empty: the request endpoint's port + 1
+  std::string endpoint = "tcp://127.0.0.1:5555";  // request endpoint (ROUTER)
+  std::string event_endpoint;                     // empty: the request endpoint's port + 1
   // The SQLite file of the durable store, or "memory" for a store that is gone when
   // the broker exits.
   std::string store = "zerotask.db";
   StoreSync sync = StoreSync::Full;
-  std::chrono::milliseconds heartbeat_interval{1000};  // a node silent for 3 intervals is dropped
+  std::chrono::milliseconds heartbeat_interval{1000};    // a node silent for 3 intervals is dropped
   std::chrono::milliseconds keep_finished{3600 * 1000};  // how long succeeded and cancelled tasks stay queryable
   std::chrono::milliseconds keep_failed{7LL * 24 * 3600 * 1000};  // how long failed tasks (dead letters) stay
   // Retries of failed attempts (docs/PROTOCOL.md, "Delivery and retries"): the
@@ -53,8 +53,8 @@ struct BrokerConfig {
   // parse stops the broker at start with the rule's name and the reason.
   std::string rules_file;
   // Limits past which requests are answered -32003 overloaded.
-  std::size_t max_queued = 1000000;        // QUEUED and PENDING tasks
-  std::size_t max_payload_bytes = 1 << 20;  // a task's params, serialized
+  std::size_t max_queued = 1000000;          // QUEUED and PENDING tasks
+  std::size_t max_payload_bytes = 1 << 20;   // a task's params, serialized
   std::size_t max_waiting_per_peer = 10000;  // calls waiting for an answer, per connection
   std::int64_t max_message_bytes = 16 * 1024 * 1024;
   // After each loop turn the broker keeps polling without sleeping for this long
@@ -70,6 +70,15 @@ struct BrokerConfig {
   int webhook_attempts = 8;
   std::chrono::milliseconds webhook_backoff{1000};
   std::chrono::milliseconds webhook_timeout{5000};
+  // CURVE (docs/SECURITY.md). With a keys file, both endpoints require CURVE and
+  // accept only the public keys it lists, each limited to its role; the broker's
+  // own secret key (Z85) is then required. Both empty: no CURVE.
+  std::string keys_file;
+  std::string curve_secret_key;
+  // run() refuses, unless this is set, endpoints other machines can reach (anything
+  // but loopback, ipc:// and inproc://) without a keys file, and an HTTP address
+  // beyond loopback (the gateway has no authentication of its own).
+  bool insecure = false;
 };
 
 // A custom broker.* method: params in, result out; throw zerotask::RpcError for a
@@ -90,7 +99,10 @@ class Broker {
 
   // Binds both endpoints (throws zmq::error_t if one cannot be bound) and the HTTP
   // address if configured (throws std::invalid_argument for a malformed one,
-  // std::runtime_error when it cannot be bound), and serves until stop().
+  // std::runtime_error when it cannot be bound), and serves until stop(). Throws
+  // std::invalid_argument for addresses it refuses (see `insecure`) and for a
+  // keys file without a secret key or the other way round, std::runtime_error for a
+  // keys file that cannot be read.
   void run();
   // Thread-safe; returns at once. run() returns after telling subscribers.
   void stop();

@@ -56,10 +56,15 @@ constexpr std::string_view kAddVersion3Columns = R"(
 ALTER TABLE tasks ADD COLUMN callback_url TEXT;
 ALTER TABLE tasks ADD COLUMN callback_state INTEGER NOT NULL DEFAULT 0;)";
 
+// Schema version 4 (CURVE keys): the name of the key that submitted the task, for
+// per-key quotas after a restart; added to version 3 in place.
+constexpr std::string_view kAddVersion4Columns = R"(
+ALTER TABLE tasks ADD COLUMN submitter TEXT;)";
+
 constexpr std::string_view kColumns =
     "id, function, params, state, attempt, retries, max_retries, timeout_ms, run_at, created_at, started_at, "
     "ended_at, node, result, error, progress, idempotency_key, queue, priority, depends_on, pass_results, flags, "
-    "result_ttl_ms, partials, callback_url, callback_state";
+    "result_ttl_ms, partials, callback_url, callback_state, submitter";
 
 // The columns a task can change after it is created, in the order of kUpdate.
 constexpr std::string_view kUpdate =
@@ -100,6 +105,15 @@ void bind_dependencies(sqlite::Statement& statement, int index, const std::vecto
   }
   text += ']';
   statement.bind(index, text);
+}
+
+// NULL when absent.
+void bind_rare_text(sqlite::Statement& statement, int index, const RareText& text) {
+  if (text.empty()) {
+    statement.bind_null(index);
+  } else {
+    statement.bind(index, text.str());
+  }
 }
 
 std::int64_t as_column(TaskId id) {
@@ -163,7 +177,7 @@ struct SqliteTaskStore::Statements {
             db,
             "INSERT INTO tasks (" + std::string(kColumns) +
                 ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, "
-                "?21, ?22, ?23, ?24, ?25, ?26)"),
+                "?21, ?22, ?23, ?24, ?25, ?26, ?27)"),
         update(db, kUpdate),
         erase(db, "DELETE FROM tasks WHERE id = ?1"),
         put_setting(db, "INSERT OR REPLACE INTO settings (key, value) VALUES (?1, ?2)"),
@@ -208,6 +222,7 @@ void SqliteTaskStore::open_schema(const std::string& path) {
     db_.exec(kCreateSchema);
     db_.exec(kAddVersion2Columns);
     db_.exec(kAddVersion3Columns);
+    db_.exec(kAddVersion4Columns);
     db_.exec("PRAGMA application_id = " + std::to_string(kApplicationId));
     db_.exec("PRAGMA user_version = " + std::to_string(kStoreSchemaVersion));
     db_.exec("COMMIT");
@@ -217,10 +232,11 @@ void SqliteTaskStore::open_schema(const std::string& path) {
   if (application_id != kApplicationId) {
     throw std::runtime_error("store " + path + " is not a zerotask store (an SQLite database of another program)");
   }
-  if (version == 1 || version == 2) {
+  if (version >= 1 && version < kStoreSchemaVersion) {
     db_.exec("BEGIN");
-    if (version == 1) db_.exec(kAddVersion2Columns);
-    db_.exec(kAddVersion3Columns);
+    if (version < 2) db_.exec(kAddVersion2Columns);
+    if (version < 3) db_.exec(kAddVersion3Columns);
+    db_.exec(kAddVersion4Columns);
     db_.exec("PRAGMA user_version = " + std::to_string(kStoreSchemaVersion));
     db_.exec("COMMIT");
     log(LogLevel::Info, "store",
@@ -267,6 +283,7 @@ void SqliteTaskStore::load() {
     if (!select.column_is_null(24)) record.callback_url = std::string(select.column_text(24));
     auto callback = select.column_int(25);
     record.callback_state = callback >= 0 && callback <= 3 ? static_cast<CallbackState>(callback) : CallbackState::None;
+    if (!select.column_is_null(26)) record.submitter = std::string(select.column_text(26));
     if (record.state > TaskState::Cancelled) {
       log(LogLevel::Warn, "store", "task " + format_task_id(record.id) + " has an unknown state; skipped");
       continue;
@@ -380,12 +397,9 @@ void SqliteTaskStore::write_pending() {
     insert.bind(22, flags_of(*record));
     insert.bind(23, record->result_ttl_ms);
     bind_json(insert, 24, record->partials);
-    if (record->callback_url.empty()) {
-      insert.bind_null(25);
-    } else {
-      insert.bind(25, record->callback_url.str());
-    }
+    bind_rare_text(insert, 25, record->callback_url);
     insert.bind(26, static_cast<std::int64_t>(record->callback_state));
+    bind_rare_text(insert, 27, record->submitter);
     insert.step();
     insert.reset();
   }

@@ -19,8 +19,8 @@
 namespace zerotask::broker {
 
 // The schema version this broker reads and writes (PRAGMA user_version); a store of
-// version 1 or 2 is upgraded in place when opened.
-inline constexpr int kStoreSchemaVersion = 3;
+// version 1, 2 or 3 is upgraded in place when opened.
+inline constexpr int kStoreSchemaVersion = 4;
 
 class SqliteTaskStore final : public TaskStore {
  public:

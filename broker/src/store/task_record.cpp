@@ -66,6 +66,7 @@ json to_json(const TaskRecord& record) {
   if (record.state == TaskState::Succeeded) out["result"] = record.result;
   if (!record.error.is_null()) out["error"] = record.error;
   if (!record.callback_url.empty()) out["callback_url"] = record.callback_url.str();
+  if (!record.submitter.empty()) out["submitter"] = record.submitter.str();
   if (record.callback_state != CallbackState::None) out["callback"] = to_string(record.callback_state);
   return out;
 }

@@ -96,6 +96,7 @@ struct TaskRecord {
   bool queued_at_front = false;
   std::size_t partials_bytes = 0;  // not stored: `partials` serialized, once counted
   RareText callback_url;           // empty: none
+  RareText submitter;              // the name of the key that submitted it (Submitter); empty: none
   std::chrono::steady_clock::time_point queued_at;
   FunctionTally* tally = nullptr;  // not stored: the tally its state is counted in
 };

@@ -23,9 +23,11 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "zerotask/curve.hpp"
 #include "zerotask/errors.hpp"
 #include "zerotask/group_future.hpp"
 #include "zerotask/json_rpc.hpp"
@@ -42,6 +44,9 @@ struct ClientOptions {
   std::chrono::milliseconds connect_timeout{3000};
   // Default deadline of call(); CallOptions::timeout overrides it per call.
   std::chrono::milliseconds call_timeout{30000};
+  // For a broker that requires CURVE (docs/SECURITY.md): this client's key pair and
+  // the broker's public key. nullopt: no CURVE.
+  std::optional<CurveCredentials> curve;
 };
 
 // A call is a submission that waits for the task's end.

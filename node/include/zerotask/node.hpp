@@ -27,6 +27,7 @@
 #include <string>
 #include <vector>
 
+#include "zerotask/curve.hpp"
 #include "zerotask/json_rpc.hpp"
 
 namespace zerotask {
@@ -41,6 +42,9 @@ struct NodeConfig {
   // The named queues whose tasks this node runs (a task goes only to nodes serving its
   // queue); empty: {"default"}, the queue of tasks submitted without one.
   std::vector<std::string> queues;
+  // For a broker that requires CURVE (docs/SECURITY.md): this node's key pair and
+  // the broker's public key. nullopt: no CURVE.
+  std::optional<CurveCredentials> curve;
 };
 
 // What a running function may know and do. Valid only during the call; safe to use
@@ -111,8 +115,10 @@ class Node {
   // Connects, says hello, serves until stop(), then stops pulling, lets running
   // tasks finish within shutdown_grace, hands back the rest and says goodbye.
   // Returns when every worker has returned. Once per Node; throws std::logic_error
-  // when called again or with no function registered, and zmq::error_t for an
-  // endpoint ZeroMQ cannot connect to.
+  // when called again or with no function registered, zmq::error_t for an endpoint
+  // ZeroMQ cannot connect to, std::invalid_argument for malformed CURVE keys, and
+  // std::runtime_error when the broker refuses the node's key (its role is not node,
+  // or it may not serve one of the functions).
   void run();
   // Thread-safe; returns at once. run() returns once the shutdown is done; a stop()
   // before run() makes run() return at once.
