@@ -168,14 +168,15 @@ void BrokerLoop::read_requests(SteadyTime now) {
       continue;
     }
     // Over CURVE the ZAP handler named the peer's key; the broker's own peers come
-    // over inproc, unauthenticated, without a name.
+    // over inproc, unauthenticated, without a name (and without a peer address,
+    // which libzmq sets for tcp and ipc peers).
     const AccessKey* caller = nullptr;
-    const char* user_id = keys_ ? zmq_msg_gets(frames.back().handle(), "User-Id") : nullptr;
-    if (user_id != nullptr) {
-      caller = keys_->by_name(user_id);
-      if (caller == nullptr) {
-        log(LogLevel::Error, "broker",
-            std::string("dropped a message from a peer named '") + user_id + "', which is not in the keys file");
+    if (keys_) {
+      const char* user_id = zmq_msg_gets(frames.back().handle(), "User-Id");
+      caller = user_id == nullptr ? nullptr : keys_->by_name(user_id);
+      bool internal = user_id == nullptr && zmq_msg_gets(frames.back().handle(), "Peer-Address") == nullptr;
+      if (caller == nullptr && !internal) {
+        log(LogLevel::Error, "broker", "dropped a message from a peer without a key of the keys file");
         continue;
       }
     }

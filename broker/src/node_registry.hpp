@@ -21,6 +21,7 @@ using SteadyTime = std::chrono::steady_clock::time_point;
 struct NodeSession {
   std::string routing_id;
   std::string name;
+  std::string key;  // the name of the CURVE key it said hello with; empty without keys
   std::vector<std::string> functions;
   std::vector<std::string> queues;
   std::size_t slots = 0;

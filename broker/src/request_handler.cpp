@@ -35,11 +35,6 @@ json& mutable_object(json& params) {
   return params;
 }
 
-[[noreturn]] void unauthorized(const std::string& reason) {
-  log(LogLevel::Warn, "broker", "unauthorized: " + reason);
-  throw RpcError(rpc::kUnauthorized, reason);
-}
-
 // The submitter of the tasks a caller makes: its key's name and quota.
 Submitter submitter_of(const AccessKey* caller) {
   if (!caller) return {};
@@ -52,16 +47,16 @@ std::string joined(const std::vector<std::string>& names) {
   return text;
 }
 
-// A node key serves only the functions its entry in the keys file lists.
-void check_may_serve(const AccessKey& key, const std::vector<FunctionSpec>& functions) {
+// Why a node key may not serve these functions: its entry in the keys file lists
+// only some; nullopt when it may serve them all.
+std::optional<std::string> serve_refusal(const AccessKey& key, const std::vector<FunctionSpec>& functions) {
   std::vector<std::string> refused;
   for (const auto& function : functions) {
     if (!key.may_serve(function.name)) refused.push_back(function.name);
   }
-  if (!refused.empty()) {
-    unauthorized("key '" + key.name + "' may not serve " + joined(refused) + ": the keys file lets it serve only " +
-                 joined(key.functions));
-  }
+  if (refused.empty()) return std::nullopt;
+  return "key '" + key.name + "' may not serve " + joined(refused) + ": the keys file lets it serve only " +
+         joined(key.functions);
 }
 
 rpc::Error method_not_found(std::string_view method) {
@@ -209,7 +204,7 @@ std::optional<json> RequestHandler::call(rpc::Request& request, const std::optio
                                          std::string_view routing_id, const AccessKey* caller, SteadyTime now) {
   const std::string& method = request.method;
   if (caller) {
-    if (auto refusal = access_refusal(*caller, method)) unauthorized(*refusal);
+    if (auto refusal = access_refusal(*caller, method)) refuse(*refusal, now);
   }
   Submitter submitter = submitter_of(caller);
   if (!rpc::is_reserved_method(method)) {
@@ -228,8 +223,15 @@ std::optional<json> RequestHandler::call(rpc::Request& request, const std::optio
   if (method == "limits.set") return scheduler_.set_limits(request.params, now);
   if (method == "limits.remove") return scheduler_.remove_limits(request.params);
   if (method == "limits.list") return scheduler_.list_limits();
-  if (method == "event.emit") return rules_.emit(request.params);
+  if (method == "event.emit") return rules_.emit(request.params, submitter);
   throw RpcError(method_not_found(method));
+}
+
+void RequestHandler::refuse(const std::string& reason, SteadyTime now) {
+  if (refusals_.allow(reason, now)) {
+    log(LogLevel::Warn, "broker", "unauthorized: " + reason + " (the same refusal is not logged again for 10 s)");
+  }
+  throw RpcError(rpc::kUnauthorized, reason);
 }
 
 TaskSpec RequestHandler::read_spec(json& spec, std::size_t batch_size) const {
@@ -304,7 +306,7 @@ std::optional<json> RequestHandler::call_task_method(rpc::Request& request, cons
     return std::nullopt;
   }
   if (method == "task.cancel") return scheduler_.cancel(read_task_id(request.params), now);
-  if (method == "task.retry") return scheduler_.retry(read_task_id(request.params));
+  if (method == "task.retry") return scheduler_.retry(read_task_id(request.params), submitter);
   if (method == "task.list") {
     const json& spec = params::object(request.params);
     TaskQuery query;
@@ -342,10 +344,12 @@ std::optional<json> RequestHandler::call_node_method(const rpc::Request& request
       auto same = [&](const FunctionSpec& seen) { return seen.name == read.name; };
       if (std::find_if(specs.begin(), specs.end(), same) == specs.end()) specs.push_back(std::move(read));
     }
-    if (caller) check_may_serve(*caller, specs);
+    if (caller) {
+      if (auto refusal = serve_refusal(*caller, specs)) refuse(*refusal, now);
+    }
     auto slots = params::required_integer(spec, "slots", 0, kMaxSlots);
     return scheduler_.hello(routing_id, std::move(name), std::move(specs), static_cast<std::size_t>(slots),
-                            read_running(spec), now, read_queues(spec));
+                            read_running(spec), now, read_queues(spec), caller ? caller->name : std::string());
   }
   if (!scheduler_.touch(routing_id, now)) {
     if (method == "node.done" || method == "node.progress") {

@@ -15,6 +15,7 @@
 #include "rule_engine.hpp"
 #include "scheduler.hpp"
 #include "security/access_keys.hpp"
+#include "security/throttled_log.hpp"
 #include "task_spec.hpp"
 #include "zerotask/broker.hpp"
 
@@ -46,6 +47,8 @@ class RequestHandler {
   std::optional<json> call_broker_method(const rpc::Request& request, const std::optional<ReplyTo>& reply_to,
                                          SteadyTime now);
   json call_schedule_method(const rpc::Request& request);
+  // Throws unauthorized for `reason`, logged unless the same was logged lately.
+  [[noreturn]] void refuse(const std::string& reason, SteadyTime now);
   // A task spec, checked, with require_node applied.
   TaskSpec read_spec(json& spec, std::size_t batch_size) const;
   json submit_many(json& spec, const Submitter& submitter);
@@ -56,6 +59,7 @@ class RequestHandler {
   Outbox& outbox_;
   rpc::DecodeLimits limits_;
   std::map<std::string, BrokerMethod, std::less<>> custom_methods_;
+  ThrottledLog refusals_{std::chrono::seconds(10)};
 };
 
 }  // namespace zerotask::broker

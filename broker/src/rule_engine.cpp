@@ -31,7 +31,7 @@ void RuleEngine::apply() {
   }
 }
 
-json RuleEngine::emit(const json& params) {
+json RuleEngine::emit(const json& params, const Submitter& submitter) {
   const json& spec = params::object(params);
   std::string event = params::required_string(spec, "event");
   if (event.empty() || event.size() > kMaxEventBytes)
@@ -41,9 +41,12 @@ json RuleEngine::emit(const json& params) {
   std::size_t largest = 0;
   for (const auto& task : made) largest = std::max(largest, task.task.params_json.size());
   // All or nothing, as task.submit_many.
-  scheduler_.check_submissions(made.size(), largest);
+  scheduler_.check_submissions(made.size(), largest, submitter);
   json ids = json::array();
-  for (MadeTask& task : made) ids.push_back(format_task_id(scheduler_.submit(std::move(task.task), std::nullopt).id));
+  for (MadeTask& task : made) {
+    task.task.submitter = submitter;
+    ids.push_back(format_task_id(scheduler_.submit(std::move(task.task), std::nullopt).id));
+  }
   return json{{"tasks", std::move(ids)}};
 }
 

@@ -21,8 +21,9 @@ class RuleEngine {
 
   // Makes the tasks the rules ask for, for the tasks that succeeded since the last call.
   void apply();
-  // event.emit: {"event": "...", "data": ...} -> {"tasks": [ids]}. Throws RpcError.
-  json emit(const json& params);
+  // event.emit: {"event": "...", "data": ...} -> {"tasks": [ids]}; the tasks count
+  // as the submitter's (its quota). Throws RpcError.
+  json emit(const json& params, const Submitter& submitter = {});
 
  private:
   Rules rules_;

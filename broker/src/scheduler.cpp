@@ -460,7 +460,7 @@ void Scheduler::end_cancelled(TaskRecord& record) {
   finish(record, TaskState::Cancelled, nullptr, cancelled_error(record.id));
 }
 
-json Scheduler::retry(TaskId id) {
+json Scheduler::retry(TaskId id, const Submitter& submitter) {
   std::string text = format_task_id(id);
   TaskRecord* record = store_.find(id);
   if (!record) throw RpcError(rpc::kNotFound, "no task " + text);
@@ -468,8 +468,10 @@ json Scheduler::retry(TaskId id) {
     throw RpcError(rpc::kNotRetryable, "task " + text + " is " + std::string(to_string(record->state)) +
                                            "; only a FAILED task can be retried");
   }
-  check_submissions(1, 0);
+  check_submissions(1, 0, submitter);
   if (record->unique) remember_unique(*record);
+  // FAILED is not a waiting state: changing the submitter here moves no count.
+  record->submitter = submitter.name;
   record->retries = 0;
   record->error = nullptr;
   record->ended_at = 0;

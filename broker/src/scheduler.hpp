@@ -137,9 +137,10 @@ class Scheduler {
   // stop (node.cancel) and ends CANCELLED when its node reports or after the grace
   // period. Throws RpcError (not found, not cancellable when final).
   json cancel(TaskId id, SteadyTime now);
-  // Queues a FAILED task again with a fresh retry budget. Throws RpcError (not
-  // found, not retryable).
-  json retry(TaskId id);
+  // Queues a FAILED task again with a fresh retry budget; from then on it counts as
+  // `submitter`'s (its quota), the key that queued it again. Throws RpcError (not
+  // found, not retryable, a limit or quota reached).
+  json retry(TaskId id, const Submitter& submitter = {});
 
   // Calls `hook` with every task that succeeds, as it does (the rules).
   void on_success(std::function<void(const TaskRecord&)> hook) { success_hook_ = std::move(hook); }
@@ -159,9 +160,12 @@ class Scheduler {
   // ---- nodes (by the routing id of their DEALER)
   // Registers a node, replacing any with the same name or routing id. `running`
   // renews the leases the node still holds from before (see docs/PROTOCOL.md, node.hello).
+  // `key`: the name of the CURVE key the node connected with (empty without keys);
+  // a node of the same name connected with another key is not replaced (throws
+  // RpcError unauthorized).
   json hello(const std::string& routing_id, std::string name, std::vector<FunctionSpec> functions, std::size_t slots,
              const std::vector<LeaseToken>& running, SteadyTime now,
-             std::vector<std::string> queues = {std::string(kDefaultQueue)});
+             std::vector<std::string> queues = {std::string(kDefaultQueue)}, std::string key = {});
   // Notes that the node is alive; false if it is unknown.
   bool touch(const std::string& routing_id, SteadyTime now);
   void pull(const std::string& routing_id, std::size_t slots);
@@ -267,11 +271,12 @@ class Scheduler {
   void release_lease(TaskRecord& record);
   void finish_entry(NodeSession& session, const json& entry);
   // True when `session` holds the lease of `record` at `attempt`; it may claim a
-  // recovered orphan of its name.
+  // recovered orphan of its name and of a function it serves.
   bool holds_lease(NodeSession& session, const TaskRecord& record, std::int64_t attempt);
   // True for a result the broker already took from this node (a node resends the
   // results it cannot know were delivered, see PROTOCOL.md node.done).
   bool already_taken(const NodeSession& session, const TaskRecord& record, std::int64_t attempt) const;
+  static bool serves(const NodeSession& session, const std::string& function);
   void lose_leases(NodeSession& session, std::string_view reason);
   void add_waiter(TaskId id, Waiter waiter);
   void reply_to_waiter(const Waiter& waiter, const TaskRecord& record);

@@ -46,10 +46,17 @@ void Scheduler::ask_node_to_cancel(const NodeSession& session, const TaskRecord&
 
 json Scheduler::hello(const std::string& routing_id, std::string name, std::vector<FunctionSpec> functions,
                       std::size_t slots, const std::vector<LeaseToken>& running, SteadyTime now,
-                      std::vector<std::string> queues) {
+                      std::vector<std::string> queues, std::string key) {
+  // A key takes over only the nodes it connected itself: another key could
+  // otherwise take their leases and hand in their results.
+  if (const NodeSession* same_name = nodes_.find_by_name(name); same_name && same_name->key != key) {
+    throw RpcError(rpc::kUnauthorized, "node name '" + name + "' is taken by a node of another key ('" +
+                                           same_name->key + "'): choose another name");
+  }
   NodeSession session;
   session.routing_id = routing_id;
   session.name = std::move(name);
+  session.key = std::move(key);
   for (auto& spec : functions) {
     function_defaults_[spec.name] = FunctionDefaults{spec.max_retries, spec.timeout_ms};
     session.functions.push_back(std::move(spec.name));
@@ -65,7 +72,7 @@ json Scheduler::hello(const std::string& routing_id, std::string name, std::vect
   for (const LeaseToken& token : running) {
     TaskRecord* record = store_.find(token.id);
     if (!record || record->state != TaskState::Running || record->attempt != token.attempt ||
-        record->node != added.name) {
+        record->node != added.name || !serves(added, record->function)) {
       continue;
     }
     bool held = orphans_.erase(token.id) > 0;
@@ -122,12 +129,16 @@ bool Scheduler::holds_lease(NodeSession& session, const TaskRecord& record, std:
   if (session.running.contains(record.id) || session.adopted.contains(record.id)) return true;
   // Recovered from the store after a restart: the node it ran on, back under the
   // same name, delivers it.
-  if (record.node == session.name && orphans_.erase(record.id) > 0) {
+  if (record.node == session.name && serves(session, record.function) && orphans_.erase(record.id) > 0) {
     session.adopted.insert(record.id);
     if (record.cancel_requested) ask_node_to_cancel(session, record, std::chrono::steady_clock::now());
     return true;
   }
   return false;
+}
+
+bool Scheduler::serves(const NodeSession& session, const std::string& function) {
+  return std::find(session.functions.begin(), session.functions.end(), function) != session.functions.end();
 }
 
 bool Scheduler::already_taken(const NodeSession& session, const TaskRecord& record, std::int64_t attempt) const {

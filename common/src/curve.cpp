@@ -18,7 +18,8 @@ constexpr std::string_view kPublicName = "public-key";
 constexpr std::string_view kSecretName = "secret-key";
 
 std::optional<std::array<std::uint8_t, kBinaryKeySize>> decode_key(std::string_view text) {
-  if (text.size() != kZ85KeySize) return std::nullopt;
+  // zmq_z85_decode stops at a NUL: one inside would leave the rest undecoded.
+  if (text.size() != kZ85KeySize || text.find('\0') != std::string_view::npos) return std::nullopt;
   std::string terminated(text);
   std::array<std::uint8_t, kBinaryKeySize> binary{};
   if (zmq_z85_decode(binary.data(), terminated.c_str()) == nullptr) return std::nullopt;

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <set>
 #include <stdexcept>
@@ -167,6 +168,8 @@ int main(int argc, char** argv) {
   std::optional<zerotask::CurveCredentials> curve;
   try {
     curve = zerotask::resolve_curve_credentials(curve_key_file, broker_key_file);
+    // The commands this node runs inherit its environment: not its secret key.
+    ::unsetenv("ZEROTASK_SECRET_KEY");
     std::set<std::string> names;
     for (const auto& option : command_options) {
       commands.push_back(parse_command(option, command_defaults));

@@ -256,3 +256,18 @@ TEST_CASE("a client key cannot call the admin's or the broker's own methods, and
       },
       5s));
 }
+
+TEST_CASE("a node key cannot take over the name of another key's node" * doctest::timeout(60)) {
+  SecureSystem secure;
+  RawPeer worker(secure.system.context, secure.system.endpoint, zmq::socket_type::dealer, secure.credentials("worker"));
+  REQUIRE(worker.call("node.hello", {{"node", "gpu-1"}, {"functions", {"add"}}, {"slots", 1}}, 5s).contains("result"));
+  RawPeer adder(secure.system.context, secure.system.endpoint, zmq::socket_type::dealer, secure.credentials("adder"));
+  json refused = adder.call("node.hello", {{"node", "gpu-1"}, {"functions", {"add"}}, {"slots", 1}}, 5s);
+  INFO(refused.dump());
+  CHECK(refused["error"]["code"] == zerotask::rpc::kUnauthorized);
+  CHECK(contains(refused["error"]["message"], "node name 'gpu-1' is taken by a node of another key ('worker')"));
+  CHECK(worker.call("node.heartbeat", nullptr, 5s).contains("result"));
+  // The same key replaces its own node, as without keys.
+  RawPeer again(secure.system.context, secure.system.endpoint, zmq::socket_type::dealer, secure.credentials("worker"));
+  CHECK(again.call("node.hello", {{"node", "gpu-1"}, {"functions", {"add"}}, {"slots", 1}}, 5s).contains("result"));
+}

@@ -5,9 +5,11 @@
 #include <doctest/doctest.h>
 
 #include <csignal>
+#include <fstream>
 
 #include "http_fixture.hpp"
 #include "zerotask/client.hpp"
+#include "zerotask/curve.hpp"
 
 using namespace zerotask::testing;
 using namespace std::chrono_literals;
@@ -114,4 +116,24 @@ TEST_CASE("a callback not delivered before a restart is delivered after it from 
   CHECK(receiver.body(0) == json{{"id", id}, {"state", "SUCCEEDED"}, {"function", "add"}, {"result", 42}});
   zerotask::Client client(system.endpoint);
   CHECK(when_delivered(client, id)["callback"] == "delivered");
+}
+
+TEST_CASE("a broker that requires CURVE still serves its HTTP gateway and delivers webhooks" * doctest::timeout(60)) {
+  TempDir dir;
+  zerotask::KeyPair broker_pair = zerotask::generate_key_pair();
+  zerotask::KeyPair admin = zerotask::generate_key_pair();
+  std::ofstream(dir.file("broker.key")) << zerotask::secret_key_file_text(broker_pair);
+  json keys = {{"keys", json::array({{{"name", "ops"}, {"public_key", admin.public_key}, {"role", "admin"}}})}};
+  std::ofstream(dir.file("keys.json")) << keys.dump();
+  HttpSystem system;
+  system.peer_curve = zerotask::CurveCredentials{admin, broker_pair.public_key};
+  // The gateway and the webhook sender reach the loop over inproc, without keys.
+  system.start_http_broker({"--keys", dir.file("keys.json"), "--curve-key", dir.file("broker.key")});
+  WebhookReceiver receiver({200});
+  json body = {{"function", "unserved"}, {"callback_url", receiver.url()}};
+  std::string id = json_of(system.post("/tasks", body.dump()), 201)["id"];
+  CHECK(json_of(system.del("/tasks/" + id), 200)["state"] == "CANCELLED");
+  REQUIRE(wait_until([&] { return receiver.received() == 1; }));
+  CHECK(receiver.body(0)["state"] == "CANCELLED");
+  CHECK_FALSE(system.result_of("task.get", {{"id", id}}).contains("submitter"));
 }

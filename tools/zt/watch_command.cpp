@@ -115,9 +115,11 @@ class WatchPrinter {
 int run_watch(const GlobalOptions& global, const std::string& id, std::ostream& out) {
   require_task_id(id);
   std::string events = event_endpoint(global.broker, global.events);
+  ClientOptions options = client_options(global);
   zmq::context_t context;
   zmq::socket_t sub(context, zmq::socket_type::sub);
   apply_socket_limits(sub, SocketLimits{});
+  if (options.curve) apply_curve_client(sub, *options.curve);
   try {
     sub.connect(events);
   } catch (const zmq::error_t& error) {
@@ -125,7 +127,7 @@ int run_watch(const GlobalOptions& global, const std::string& id, std::ostream& 
   }
   // Subscribed before the state is read, so that no change falls between the two.
   sub.set(zmq::sockopt::subscribe, "task." + id);
-  Client client(global.broker, client_options(global));
+  Client client(global.broker, options);
 
   const Clock::time_point deadline =
       global.timeout_ms > 0 ? Clock::now() + std::chrono::milliseconds(global.timeout_ms) : Clock::time_point::max();

@@ -1,6 +1,7 @@
 #include "security/zap_handler.hpp"
 
 #include <array>
+#include <cstdlib>
 #include <future>
 #include <vector>
 
@@ -9,8 +10,6 @@
 namespace zerotask::broker {
 namespace {
 
-constexpr std::chrono::minutes kRefusalLogInterval{1};
-constexpr std::size_t kMaxRememberedRefusals = 1000;
 constexpr std::size_t kCurveKeyBytes = 32;
 
 // A ZAP request: version, request id, domain, address, routing id, mechanism, then
@@ -71,8 +70,12 @@ void ZapHandler::serve(zmq::socket_t& socket) {
       zmq::poll(items.data(), items.size(), std::chrono::milliseconds(-1));
     } catch (const zmq::error_t& error) {
       if (error.num() == EINTR) continue;
-      log(LogLevel::Error, "broker", std::string("the authentication handler stopped: ") + error.what());
-      return;
+      // Without a handler libzmq lets every CURVE client in: the broker must not
+      // serve on.
+      log(LogLevel::Error, "broker",
+          std::string("the authentication handler failed: ") + error.what() +
+              "; stopping the broker, which would otherwise accept every key");
+      std::abort();
     }
     if (items[1].revents & ZMQ_POLLIN) return;
     if (items[0].revents & ZMQ_POLLIN) answer(socket);
@@ -86,8 +89,9 @@ void ZapHandler::answer(zmq::socket_t& socket) {
     if (!socket.recv(frame, zmq::recv_flags::none)) return;
     frames.push_back(std::move(frame));
   } while (frames.back().more());
-  if (frames.size() <= kRequestId) return;  // not a ZAP request: nothing to answer with
-  const zmq::message_t& request_id = frames[kRequestId];
+  // A REP socket must answer before it reads again: even a malformed request gets one.
+  const zmq::message_t no_request_id;
+  const zmq::message_t& request_id = frames.size() > kRequestId ? frames[kRequestId] : no_request_id;
   if (frames[kVersion].to_string_view() != "1.0")
     return reply(socket, request_id, "400", "unsupported ZAP version", "");
   if (frames.size() != kCredentials + 1 || frames[kMechanism].to_string_view() != "CURVE" ||
@@ -97,21 +101,15 @@ void ZapHandler::answer(zmq::socket_t& socket) {
   std::string public_key = z85(frames[kCredentials]);
   const AccessKey* key = keys_.by_public_key(public_key);
   if (key == nullptr) {
-    log_refusal(public_key, frames[kAddress].to_string());
+    if (refusals_.allow(public_key, std::chrono::steady_clock::now())) {
+      std::string address = frames[kAddress].to_string();
+      log(LogLevel::Warn, "broker",
+          "refused a connection from " + (address.empty() ? std::string("a local peer") : address) + ": its key " +
+              public_key + " is not in the keys file (repeats from this key are not logged for a minute)");
+    }
     return reply(socket, request_id, "400", "unknown key", "");
   }
   reply(socket, request_id, "200", "OK", key->name);
-}
-
-void ZapHandler::log_refusal(const std::string& public_key, const std::string& address) {
-  auto now = std::chrono::steady_clock::now();
-  auto last = last_logged_.find(public_key);
-  if (last != last_logged_.end() && now - last->second < kRefusalLogInterval) return;
-  if (last_logged_.size() >= kMaxRememberedRefusals) last_logged_.clear();
-  last_logged_[public_key] = now;
-  log(LogLevel::Warn, "broker",
-      "refused a connection from " + (address.empty() ? std::string("a local peer") : address) + ": its key " +
-          public_key + " is not in the keys file (repeats from this key are not logged for a minute)");
 }
 
 }  // namespace zerotask::broker

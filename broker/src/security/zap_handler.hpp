@@ -8,14 +8,13 @@
 // until they are closed: libzmq accepts every CURVE client when no handler is bound.
 #pragma once
 
-#include <chrono>
-#include <map>
 #include <string>
 #include <thread>
 
 #include <zmq.hpp>
 
 #include "security/access_keys.hpp"
+#include "security/throttled_log.hpp"
 #include "zerotask/wakeup.hpp"
 
 namespace zerotask::broker {
@@ -35,14 +34,12 @@ class ZapHandler {
  private:
   void serve(zmq::socket_t& socket);
   void answer(zmq::socket_t& socket);
-  // Logs a refused key at most once a minute per key, so a peer that keeps
-  // reconnecting does not flood the log.
-  void log_refusal(const std::string& public_key, const std::string& address);
 
   zmq::context_t& context_;
   const AccessKeys& keys_;
   Wakeup stop_;
-  std::map<std::string, std::chrono::steady_clock::time_point> last_logged_;
+  // A refused key is logged at most once a minute: a peer keeps reconnecting.
+  ThrottledLog refusals_{std::chrono::minutes(1)};
   std::thread thread_;
 };
 

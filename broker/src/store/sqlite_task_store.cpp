@@ -70,7 +70,7 @@ constexpr std::string_view kColumns =
 constexpr std::string_view kUpdate =
     "UPDATE tasks SET state = ?1, attempt = ?2, retries = ?3, run_at = ?4, started_at = ?5, ended_at = ?6, "
     "node = ?7, result = ?8, error = ?9, progress = ?10, params = ?11, flags = ?12, partials = ?13, "
-    "callback_state = ?14 WHERE id = ?15";
+    "callback_state = ?14, submitter = ?15 WHERE id = ?16";
 
 // The booleans of a record, in the flags column.
 constexpr std::int64_t kUnique = 1;
@@ -153,7 +153,8 @@ void bind_update(sqlite::Statement& update, const TaskRecord& record) {
   update.bind(12, flags_of(record));
   bind_json(update, 13, record.partials);
   update.bind(14, static_cast<std::int64_t>(record.callback_state));
-  update.bind(15, static_cast<std::int64_t>(record.id));
+  bind_rare_text(update, 15, record.submitter);
+  update.bind(16, static_cast<std::int64_t>(record.id));
 }
 
 std::vector<TaskId> read_dependencies(const sqlite::Statement& statement, int index, TaskId id) {
