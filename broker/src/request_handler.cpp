@@ -206,24 +206,23 @@ std::optional<json> RequestHandler::call(rpc::Request& request, const std::optio
   if (caller) {
     if (auto refusal = access_refusal(*caller, method)) refuse(*refusal, now);
   }
-  Submitter submitter = submitter_of(caller);
   if (!rpc::is_reserved_method(method)) {
     check_name(method, "a function name");
     NewTask task;
-    task.submitter = submitter;
+    task.submitter = submitter_of(caller);
     task.function = method;
     if (!request.params.is_null()) task.params_json = rpc::to_text(request.params);
     scheduler_.submit(std::move(task), reply_to);
     return std::nullopt;
   }
-  if (method.starts_with("task.")) return call_task_method(request, reply_to, submitter, now);
+  if (method.starts_with("task.")) return call_task_method(request, reply_to, submitter_of(caller), now);
   if (method.starts_with("node.")) return call_node_method(request, std::string(routing_id), caller, now);
   if (method.starts_with("broker.")) return call_broker_method(request, reply_to, now);
   if (method.starts_with("schedule.")) return call_schedule_method(request);
   if (method == "limits.set") return scheduler_.set_limits(request.params, now);
   if (method == "limits.remove") return scheduler_.remove_limits(request.params);
   if (method == "limits.list") return scheduler_.list_limits();
-  if (method == "event.emit") return rules_.emit(request.params, submitter);
+  if (method == "event.emit") return rules_.emit(request.params, submitter_of(caller));
   throw RpcError(method_not_found(method));
 }
 

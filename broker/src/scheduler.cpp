@@ -10,6 +10,11 @@
 namespace zerotask::broker {
 namespace {
 
+// QUEUED and PENDING: the states --max-queued and the per-key quotas count.
+bool is_waiting(TaskState state) {
+  return state == TaskState::Queued || state == TaskState::Pending;
+}
+
 [[noreturn]] void overloaded(std::string_view limit, std::size_t value, const std::string& message) {
   throw RpcError(rpc::kOverloaded, message, json{{"limit", limit}, {"value", value}});
 }
@@ -111,12 +116,12 @@ void Scheduler::count_new(TaskRecord& record) {
   ++tally.by_state[state];
   ++tally.total;
   record.tally = &tally;
-  count_waiting_by_submitter(record, record.state, true);
+  if (is_waiting(record.state)) count_waiting_by_submitter(record, true);
 }
 
 void Scheduler::uncount(const TaskRecord& record) {
   const auto state = static_cast<std::size_t>(record.state);
-  count_waiting_by_submitter(record, record.state, false);
+  if (is_waiting(record.state)) count_waiting_by_submitter(record, false);
   --counts_[state];
   --record.tally->by_state[state];
   if (--record.tally->total == 0) tallies_.erase(record.function);
@@ -127,13 +132,12 @@ void Scheduler::set_state(TaskRecord& record, TaskState state) {
   ++counts_[static_cast<std::size_t>(state)];
   --record.tally->by_state[static_cast<std::size_t>(record.state)];
   ++record.tally->by_state[static_cast<std::size_t>(state)];
-  count_waiting_by_submitter(record, record.state, false);
-  count_waiting_by_submitter(record, state, true);
+  if (is_waiting(record.state) != is_waiting(state)) count_waiting_by_submitter(record, is_waiting(state));
   record.state = state;
 }
 
-void Scheduler::count_waiting_by_submitter(const TaskRecord& record, TaskState state, bool add) {
-  if (record.submitter.empty() || (state != TaskState::Queued && state != TaskState::Pending)) return;
+void Scheduler::count_waiting_by_submitter(const TaskRecord& record, bool add) {
+  if (record.submitter.empty()) return;
   std::size_t& waiting = waiting_by_submitter_[record.submitter.str()];
   if (add) {
     ++waiting;

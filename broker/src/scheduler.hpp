@@ -234,9 +234,9 @@ class Scheduler {
   void count_new(TaskRecord& record);
   void uncount(const TaskRecord& record);
   void set_state(TaskRecord& record, TaskState state);
-  // Counts the record in (add) or out of its submitter's waiting tasks, when `state`
-  // is a waiting one.
-  void count_waiting_by_submitter(const TaskRecord& record, TaskState state, bool add);
+  // Counts the record in (add) or out of its submitter's waiting tasks; called when
+  // it enters or leaves a waiting state.
+  void count_waiting_by_submitter(const TaskRecord& record, bool add);
   void enqueue(TaskRecord& record, bool at_front);
   void finish(TaskRecord& record, TaskState state, json result, json error);
   // The task's dependencies are all final: CANCELLED for a failed one (unless it

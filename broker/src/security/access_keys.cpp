@@ -138,12 +138,12 @@ AccessKeys AccessKeys::parse(const std::string& text, const std::string& source)
 }
 
 const AccessKey* AccessKeys::by_public_key(std::string_view public_key) const {
-  auto it = by_public_key_.find(std::string(public_key));
+  auto it = by_public_key_.find(public_key);
   return it == by_public_key_.end() ? nullptr : &keys_[it->second];
 }
 
 const AccessKey* AccessKeys::by_name(std::string_view name) const {
-  auto it = by_name_.find(std::string(name));
+  auto it = by_name_.find(name);
   return it == by_name_.end() ? nullptr : &keys_[it->second];
 }
 

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -29,6 +30,12 @@ struct AccessKey {
   bool may_serve(std::string_view function) const;
 };
 
+// Lets the maps below be searched with a string_view, without making a string.
+struct NameHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
+};
+
 class AccessKeys {
  public:
   // Both throw std::runtime_error("keys file SOURCE: ...") naming the entry and
@@ -42,8 +49,9 @@ class AccessKeys {
 
  private:
   std::vector<AccessKey> keys_;
-  std::unordered_map<std::string, std::size_t> by_public_key_;
-  std::unordered_map<std::string, std::size_t> by_name_;
+  // The loop looks a key up by name for every message it reads.
+  std::unordered_map<std::string, std::size_t, NameHash, std::equal_to<>> by_public_key_;
+  std::unordered_map<std::string, std::size_t, NameHash, std::equal_to<>> by_name_;
 };
 
 }  // namespace zerotask::broker
