@@ -1,9 +1,15 @@
 #include <doctest/doctest.h>
 
 #include <filesystem>
+#include <iterator>
+#include <optional>
+#include <vector>
 
 #include <nlohmann/json.hpp>
+#include <zmq.hpp>
+#include <zmq_addon.hpp>
 
+#include "raw_peer.hpp"
 #include "test_support.hpp"
 
 using namespace zerotask::testing;
@@ -17,6 +23,28 @@ nlohmann::json json_line(const std::string& output) {
   auto start = text.find("\n{");
   REQUIRE(start != std::string::npos);
   return nlohmann::json::parse(text.substr(start + 1, text.find('\n', start + 1) - start - 1));
+}
+
+// What the reference broker sends its worker: [client routing id, body]; the
+// client frame is empty for a notification's answer, which goes to no one.
+struct WorkerRequest {
+  std::string client;
+  nlohmann::json message;
+};
+
+std::optional<WorkerRequest> receive_work(zmq::socket_t& worker, std::chrono::milliseconds timeout) {
+  std::vector<zmq::pollitem_t> items = {{worker.handle(), 0, ZMQ_POLLIN, 0}};
+  if (zmq::poll(items, timeout) == 0) return std::nullopt;
+  std::vector<zmq::message_t> frames;
+  REQUIRE(zmq::recv_multipart(worker, std::back_inserter(frames)));
+  REQUIRE(frames.size() == 2);
+  return WorkerRequest{frames[0].to_string(), nlohmann::json::parse(frames[1].to_string_view())};
+}
+
+void answer_work(zmq::socket_t& worker, const WorkerRequest& request) {
+  std::string answer = nlohmann::json{{"jsonrpc", "2.0"}, {"id", request.message["id"]}, {"result", nullptr}}.dump();
+  worker.send(zmq::buffer(request.client), zmq::send_flags::sndmore);
+  worker.send(zmq::buffer(answer), zmq::send_flags::none);
 }
 
 void require_positive(const nlohmann::json& figures, const char* key) {
@@ -37,6 +65,48 @@ TEST_CASE("zt-bench answers -h and --version" * doctest::timeout(60)) {
   CHECK(version.output.find("0.1.0") != std::string::npos);
 }
 
+TEST_CASE("the reference broker lets at most its window of requests be at its worker, notifications included" *
+          doctest::timeout(60)) {
+  std::string endpoint = free_tcp_endpoint();
+  ChildProcess broker(bin_dir() + "/zt-bench", {"--serve-reference-broker", endpoint, "--reference-window", "2"});
+  zmq::context_t context;
+  RawPeer worker(context, endpoint);
+  worker.send({{"jsonrpc", "2.0"}, {"method", "node.hello"}, {"params", nlohmann::json::object()}});
+  RawPeer client(context, endpoint);
+  REQUIRE(wait_until([&] { return client.call("broker.ping")["result"].value("workers", 0) == 1; }));
+
+  for (int id = 101; id <= 103; ++id) client.send({{"jsonrpc", "2.0"}, {"id", id}, {"method", "noop"}});
+  client.send({{"jsonrpc", "2.0"}, {"method", "noop"}});
+  auto first = receive_work(worker.socket(), std::chrono::seconds(5));
+  auto second = receive_work(worker.socket(), std::chrono::seconds(5));
+  REQUIRE(first);
+  REQUIRE(second);
+  CHECK(first->message["id"] == 101);
+  CHECK(second->message["id"] == 102);
+  // The window is full: the rest wait in the broker until an answer comes back.
+  CHECK_FALSE(receive_work(worker.socket(), std::chrono::milliseconds(300)));
+
+  answer_work(worker.socket(), *first);
+  auto third = receive_work(worker.socket(), std::chrono::seconds(5));
+  REQUIRE(third);
+  CHECK(third->message["id"] == 103);
+  CHECK_FALSE(receive_work(worker.socket(), std::chrono::milliseconds(300)));
+  answer_work(worker.socket(), *second);
+  // The notification comes with an id of the broker's, so that the worker answers it.
+  auto notification = receive_work(worker.socket(), std::chrono::seconds(5));
+  REQUIRE(notification);
+  CHECK(notification->client.empty());
+  CHECK(notification->message.contains("id"));
+  answer_work(worker.socket(), *third);
+  answer_work(worker.socket(), *notification);
+
+  std::vector<int> answered;
+  for (int i = 0; i < 3; ++i) answered.push_back(client.receive()["id"].get<int>());
+  CHECK(answered == std::vector<int>{101, 102, 103});
+  // The notification's answer went to no one.
+  CHECK_FALSE(client.receive_text(std::chrono::milliseconds(300)));
+}
+
 TEST_CASE("zt-bench --json measures every figure beside its reference and the durable store's" *
           doctest::timeout(150)) {
   TempDir store_dir;
@@ -49,10 +119,13 @@ TEST_CASE("zt-bench --json measures every figure beside its reference and the du
   auto figures = json_line(run.output);
   for (const char* key :
        {"throughput_tps", "fire_and_forget_tps", "call_p50_us", "call_p99_us", "rss_per_queued_task_bytes",
-        "ref_throughput_tps", "ref_p50_us", "throughput_full_tps", "throughput_normal_tps", "call_p50_full_us",
+        "ref_throughput_tps", "ref_fire_and_forget_tps", "ref_p50_us", "ref_pipelined_throughput_tps",
+        "throughput_pipelined_ratio", "throughput_full_tps", "throughput_normal_tps", "call_p50_full_us",
         "call_p50_normal_us", "recover_seconds", "throughput_full_ratio", "throughput_normal_ratio"}) {
     require_positive(figures, key);
   }
+  // The reference lets through as many requests at a time as the node has slots.
+  CHECK(figures["reference_window"] == 2);
   // The p50 difference can have either sign.
   REQUIRE(figures.contains("call_p50_full_extra_us"));
   CHECK(figures["call_p50_full_extra_us"].is_number());
@@ -69,7 +142,8 @@ TEST_CASE("zt-bench --json measures every figure beside its reference and the du
   CHECK(std::filesystem::is_empty(store_dir.path()));
 }
 
-TEST_CASE("zt-bench --skip-durable and --recover 0 leave the durable figures null" * doctest::timeout(120)) {
+TEST_CASE("zt-bench --skip-reference, --skip-durable and --recover 0 leave their figures null" *
+          doctest::timeout(120)) {
   auto skipped = run_command(bin_dir() + "/zt-bench",
                              {"--tasks", "500", "--calls", "20", "--queued", "500", "--skip-reference",
                               "--skip-durable", "--skip-workflow", "--json"},
@@ -77,11 +151,13 @@ TEST_CASE("zt-bench --skip-durable and --recover 0 leave the durable figures nul
   INFO(skipped.output);
   REQUIRE(skipped.exit_code == 0);
   auto figures = json_line(skipped.output);
-  for (const char* key : {"throughput_full_tps", "call_p50_full_us", "recover_seconds", "throughput_full_ratio"}) {
+  for (const char* key : {"throughput_full_tps", "call_p50_full_us", "recover_seconds", "throughput_full_ratio",
+                          "ref_pipelined_throughput_tps", "throughput_pipelined_ratio"}) {
     CAPTURE(key);
     REQUIRE(figures.contains(key));
     CHECK(figures[key].is_null());
   }
+  CHECK(figures["reference_window"] == 0);
   CHECK(figures["targets_met"]["throughput_full"].is_null());
   require_positive(figures, "throughput_tps");
   for (const char* key : {"workflow_chains_s", "workflow_chain_ratio", "workflow_groups_s", "workflow_chords_s"}) {

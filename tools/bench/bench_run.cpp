@@ -70,12 +70,13 @@ void in_rounds(const std::vector<RoundStep>& steps, std::size_t rounds) {
   }
 }
 
-std::unique_ptr<Target> start_reference(zmq::context_t& context) {
-  progress("reference: starting its broker and worker");
-  Deployment deployment = Deployment::start_reference();
+// `window`: requests its broker lets be at its worker at a time (0: no limit).
+std::unique_ptr<Target> start_reference(zmq::context_t& context, const std::string& name, std::size_t window) {
+  progress(name + ": starting its broker and worker");
+  Deployment deployment = Deployment::start_reference(window);
   RpcConnection connection(context, deployment.endpoint());
   deployment.wait_reference_ready(connection);
-  return std::make_unique<ReferenceTarget>("reference", std::move(deployment), std::move(connection));
+  return std::make_unique<ReferenceTarget>(name, std::move(deployment), std::move(connection));
 }
 
 std::unique_ptr<Target> start_zerotask(zmq::context_t& context, const BenchOptions& options,
@@ -106,10 +107,11 @@ std::unique_ptr<Target> start_durable(zmq::context_t& context, const std::string
 // What measure_load measures: `reference` is null with --skip-reference, the
 // durable ones are null when the durable store is not measured.
 struct LoadTargets {
-  Target* reference = nullptr;
-  Target* zerotask = nullptr;  // the memory store
-  Target* full = nullptr;      // the SQLite store with --sync full
-  Target* normal = nullptr;    // and with --sync normal
+  Target* reference = nullptr;            // as many requests at its worker as our nodes have slots
+  Target* pipelined_reference = nullptr;  // every request at its worker at once: throughput only
+  Target* zerotask = nullptr;             // the memory store
+  Target* full = nullptr;                 // the SQLite store with --sync full
+  Target* normal = nullptr;               // and with --sync normal
 };
 
 // Throughput and sequential calls on every target, fire-and-forget on the
@@ -127,24 +129,27 @@ void measure_load(const LoadTargets& load, const BenchOptions& options, Figures&
   ClientLatency client(zerotask.deployment().endpoint(), zerotask.deployment().event_endpoint());
 
   progress("warming up");
-  for (Target* target : targets) {
-    target->warm_up(std::min(options.tasks, std::max(options.window, kWarmupPipelined)), options.window, kWarmupCalls);
-  }
+  std::size_t warm_up_pipelined = std::min(options.tasks, std::max(options.window, kWarmupPipelined));
+  for (Target* target : targets) target->warm_up(warm_up_pipelined, options.window, kWarmupCalls);
+  if (load.pipelined_reference) load.pipelined_reference->warm_up(warm_up_pipelined, options.window, 0);
   client.warm_up(kWarmupCalls);
 
   std::vector<RoundStep> pipelined;
   std::vector<RoundStep> fire_and_forget;
   std::vector<RoundStep> sequential;
   std::size_t durable_tasks = std::min(options.tasks, options.durable_tasks);
-  for (Target* target : targets) {
-    std::size_t tasks = target == load.full || target == load.normal ? durable_tasks : options.tasks;
+  auto add_pipelined = [&pipelined, &options](Target* target, std::size_t tasks) {
     pipelined.push_back([&options, target, tasks](std::size_t round) {
       target->pipelined_round(share(tasks, round, kLoadRounds), options.window);
     });
+  };
+  for (Target* target : targets) {
+    add_pipelined(target, target == load.full || target == load.normal ? durable_tasks : options.tasks);
     sequential.push_back([&options, target](std::size_t round) {
       target->sequential_round(share(options.calls, round, kLatencyRounds));
     });
   }
+  if (load.pipelined_reference) add_pipelined(load.pipelined_reference, options.tasks);
   for (Target* target : fire_targets) {
     fire_and_forget.push_back([&options, target](std::size_t round) {
       target->fire_and_forget_round(share(options.tasks, round, kLoadRounds));
@@ -157,6 +162,9 @@ void measure_load(const LoadTargets& load, const BenchOptions& options, Figures&
            (load.full ? " (" + std::to_string(durable_tasks) + " on the durable stores)" : ""));
   in_rounds(pipelined, kLoadRounds);
   for (Target* target : targets) progress(target->name() + ": " + rate(target->throughput_tps()));
+  if (load.pipelined_reference) {
+    progress(load.pipelined_reference->name() + ": " + rate(load.pipelined_reference->throughput_tps()));
+  }
 
   progress("fire-and-forget: " + std::to_string(options.tasks) + " notifications each");
   in_rounds(fire_and_forget, kLoadRounds);
@@ -187,6 +195,7 @@ void measure_load(const LoadTargets& load, const BenchOptions& options, Figures&
     figures.ref_p50_us = ref_latency.p50_us;
     figures.ref_p99_us = ref_latency.p99_us;
   }
+  if (load.pipelined_reference) figures.ref_pipelined_throughput_tps = load.pipelined_reference->throughput_tps();
 }
 
 double seconds(std::chrono::nanoseconds elapsed) {
@@ -345,13 +354,17 @@ Figures run_bench(const BenchOptions& options) {
 
   zmq::context_t context(1);
   {
+    std::unique_ptr<Target> zerotask = start_zerotask(context, options, bin_dir);
     std::unique_ptr<Target> reference;
+    std::unique_ptr<Target> pipelined_reference;
     if (options.skip_reference) {
       figures.notes.push_back("reference not measured (--skip-reference): no ratios");
     } else {
-      reference = start_reference(context);
+      // The same window of messages in flight at its worker as our node has slots.
+      figures.reference_window = zerotask->deployment().node_slots();
+      reference = start_reference(context, "reference", figures.reference_window);
+      pipelined_reference = start_reference(context, "pipelined reference", 0);
     }
-    std::unique_ptr<Target> zerotask = start_zerotask(context, options, bin_dir);
     std::unique_ptr<Target> full;
     std::unique_ptr<Target> normal;
     if (durable) {
@@ -360,6 +373,7 @@ Figures run_bench(const BenchOptions& options) {
     }
     LoadTargets load;
     load.reference = reference.get();
+    load.pipelined_reference = pipelined_reference.get();
     load.zerotask = zerotask.get();
     load.full = full.get();
     load.normal = normal.get();

@@ -28,12 +28,13 @@ bool serves_noop(const json& node) {
 Deployment::Deployment(std::string endpoint, std::string event_endpoint)
     : endpoint_(std::move(endpoint)), event_endpoint_(std::move(event_endpoint)) {}
 
-Deployment Deployment::start_reference() {
+Deployment Deployment::start_reference(std::size_t window) {
   int port = free_port_pair();
   Deployment deployment(loopback_endpoint(port), "");
   std::string self = own_executable();
   deployment.processes_.push_back(
-      std::make_unique<ChildProcess>(self, std::vector<std::string>{"--serve-reference-broker", deployment.endpoint_}));
+      std::make_unique<ChildProcess>(self, std::vector<std::string>{"--serve-reference-broker", deployment.endpoint_,
+                                                                    "--reference-window", std::to_string(window)}));
   deployment.processes_.push_back(
       std::make_unique<ChildProcess>(self, std::vector<std::string>{"--serve-reference-worker", deployment.endpoint_}));
   return deployment;
@@ -50,8 +51,8 @@ Deployment Deployment::start_zerotask(const std::string& bin_dir, bool with_node
   deployment.processes_.push_back(std::make_unique<ChildProcess>(bin_dir + "/broker", args));
   if (with_node) {
     deployment.processes_.push_back(std::make_unique<ChildProcess>(
-        bin_dir + "/node",
-        std::vector<std::string>{"--broker", deployment.endpoint_, "--threads", "2", "--log-level", "warn"}));
+        bin_dir + "/node", std::vector<std::string>{"--broker", deployment.endpoint_, "--threads",
+                                                    std::to_string(kNodeThreads), "--log-level", "warn"}));
   }
   return deployment;
 }
@@ -107,9 +108,11 @@ void Deployment::wait_zerotask_ready(RpcConnection& connection, bool need_node) 
       continue;
     }
     nodes = connection.call("broker.nodes", nullptr, kReadyTimeout).value("nodes", json::array());
+    node_slots_ = 0;
     for (const auto& node : nodes) {
-      if (serves_noop(node)) return;
+      if (serves_noop(node)) node_slots_ += node.value("slots", std::size_t{0});
     }
+    if (node_slots_ > 0) return;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   std::string waited = std::to_string(kReadyTimeout.count() / 1000) + " s";

@@ -17,6 +17,9 @@
 
 namespace zerotask::bench {
 
+// Worker threads of each node zt-bench starts.
+inline constexpr int kNodeThreads = 2;
+
 // How a broker zt-bench starts keeps its tasks.
 struct BrokerSetup {
   std::string store = "memory";  // --store: "memory" or the path of an SQLite file
@@ -29,10 +32,11 @@ class Deployment {
   // A broker somebody else runs.
   Deployment(std::string endpoint, std::string event_endpoint);
 
-  // The reference: zt-bench itself in its reference broker and worker modes.
-  static Deployment start_reference();
+  // The reference: zt-bench itself in its reference broker and worker modes; its
+  // broker lets at most `window` requests be at the worker at a time (0: no limit).
+  static Deployment start_reference(std::size_t window);
   // Our broker (by default with the memory store) and, when `with_node`, a node
-  // with 2 worker threads, from the executables in `bin_dir`.
+  // with kNodeThreads worker threads, from the executables in `bin_dir`.
   static Deployment start_zerotask(const std::string& bin_dir, bool with_node, const BrokerSetup& setup = {});
 
   const std::string& endpoint() const { return endpoint_; }
@@ -46,6 +50,9 @@ class Deployment {
   // Waits (10 s at most) until our broker answers broker.ping and, when
   // `need_node`, lists a node serving noop in broker.nodes.
   void wait_zerotask_ready(RpcConnection& connection, bool need_node);
+  // The slots (worker threads) of the nodes serving noop when
+  // wait_zerotask_ready() found them: how many tasks the broker hands out at a time.
+  std::size_t node_slots() const { return node_slots_; }
 
   // Throws when a process zt-bench started has ended.
   void require_running();
@@ -58,6 +65,7 @@ class Deployment {
  private:
   std::string endpoint_;
   std::string event_endpoint_;
+  std::size_t node_slots_ = 0;
   std::vector<std::unique_ptr<ChildProcess>> processes_;  // the broker first
 };
 

@@ -36,11 +36,12 @@ struct Figures {
   std::size_t calls = 0;
   std::size_t queued = 0;
   std::size_t window = 0;
-  std::size_t durable_tasks = 0;  // throughput tasks on each durable store (0: not measured)
-  std::size_t recover = 0;        // tasks stored for the recovery figure (0: not measured)
-  std::string system;             // what was measured, in words
-  std::string store_directory;    // where the durable stores were; empty when not measured
-  std::string store_filesystem;   // its filesystem type ("ext4", ...)
+  std::size_t reference_window = 0;  // requests the reference's broker lets be at its worker at a time
+  std::size_t durable_tasks = 0;     // throughput tasks on each durable store (0: not measured)
+  std::size_t recover = 0;           // tasks stored for the recovery figure (0: not measured)
+  std::string system;                // what was measured, in words
+  std::string store_directory;       // where the durable stores were; empty when not measured
+  std::string store_filesystem;      // its filesystem type ("ext4", ...)
 
   // Ours.
   std::optional<double> throughput_tps;
@@ -65,6 +66,8 @@ struct Figures {
   std::optional<double> ref_fire_and_forget_tps;
   std::optional<double> ref_p50_us;
   std::optional<double> ref_p99_us;
+  // The reference without a window: every request at its worker at once.
+  std::optional<double> ref_pipelined_throughput_tps;
 
   std::vector<std::string> notes;  // what was skipped, and why
 };

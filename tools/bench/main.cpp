@@ -26,7 +26,8 @@ int main(int argc, char** argv) {
   options.broker = zerotask::connectable_endpoint(options.broker);
   options.events = zerotask::connectable_endpoint(options.events);
   try {
-    if (!options.serve_reference_broker.empty()) serve_reference_broker(options.serve_reference_broker);
+    if (!options.serve_reference_broker.empty())
+      serve_reference_broker(options.serve_reference_broker, options.reference_window);
     if (!options.serve_reference_worker.empty()) serve_reference_worker(options.serve_reference_worker);
     Figures figures = run_bench(options);
     if (options.json) {

@@ -79,6 +79,7 @@ void add_options(CLI::App& app, BenchOptions& options) {
 
   app.add_option("--serve-reference-broker", options.serve_reference_broker)->group("");
   app.add_option("--serve-reference-worker", options.serve_reference_worker)->group("");
+  app.add_option("--reference-window", options.reference_window)->group("");
 }
 
 }  // namespace zerotask::bench

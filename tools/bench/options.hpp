@@ -37,6 +37,7 @@ struct BenchOptions {
   // Hidden modes: zt-bench spawns itself as the reference's broker and worker.
   std::string serve_reference_broker;  // endpoint to bind
   std::string serve_reference_worker;  // endpoint to connect to
+  std::size_t reference_window = 0;    // with serve_reference_broker: requests at its worker at a time; 0: no limit
 };
 
 // Declares every option on `app`, writing into `options`; checks that need more
