@@ -1,11 +1,10 @@
 #include "rules.hpp"
 
-#include <fstream>
 #include <map>
 #include <set>
-#include <sstream>
 #include <stdexcept>
 
+#include "config_file.hpp"
 #include "task_spec.hpp"
 #include "zerotask/log.hpp"
 #include "zerotask/rpc_error.hpp"
@@ -110,11 +109,7 @@ void check_make(const json& make) {
 }  // namespace
 
 Rules Rules::load(const std::string& path) {
-  std::ifstream file(path);
-  if (!file) throw std::runtime_error("rules file " + path + " cannot be read");
-  std::stringstream text;
-  text << file.rdbuf();
-  return parse(text.str(), path);
+  return parse(read_config_file(path, "rules"), path);
 }
 
 Rules Rules::parse(const std::string& text, const std::string& source) {

@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <stdexcept>
+
 #include "named_regex.hpp"
 #include "rule_engine.hpp"
 #include "rules.hpp"
@@ -99,6 +101,8 @@ TEST_CASE("a rules file with a bad rule is refused naming the file, the rule and
             .find("another rule has this name") != std::string::npos);
   CHECK(parse_error(R"({"rules": [{"task": "a", "make": {"function": "f"}}]})").find("rule '#1': name") !=
         std::string::npos);
+  CHECK_THROWS_WITH_AS(Rules::load("/nonexistent/rules.json"), "rules file /nonexistent/rules.json cannot be read",
+                       std::runtime_error);
 }
 
 TEST_CASE("tasks made by rules for successes wait while the store cannot write, then are made" * doctest::timeout(10)) {

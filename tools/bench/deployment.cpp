@@ -119,7 +119,7 @@ void Deployment::wait_zerotask_ready(RpcConnection& connection, bool need_node) 
   if (!pinged) throw std::runtime_error("the broker at " + endpoint_ + " did not answer broker.ping within " + waited);
   if (nodes.empty()) throw std::runtime_error("no node connected to the broker at " + endpoint_ + " within " + waited);
   throw std::runtime_error("no node connected to " + endpoint_ + " serves " + std::string(kNoopFunction) +
-                           " (broker.nodes: " + rpc::to_text(nodes) + ")");
+                           " with at least one slot (broker.nodes: " + rpc::to_text(nodes) + ")");
 }
 
 }  // namespace zerotask::bench

@@ -1,11 +1,10 @@
 #include "security/access_keys.hpp"
 
 #include <algorithm>
-#include <fstream>
 #include <set>
-#include <sstream>
 #include <stdexcept>
 
+#include "config_file.hpp"
 #include "zerotask/curve.hpp"
 #include "zerotask/json_rpc.hpp"
 
@@ -102,11 +101,7 @@ bool AccessKey::may_serve(std::string_view function) const {
 }
 
 AccessKeys AccessKeys::load(const std::string& path) {
-  std::ifstream file(path);
-  if (!file) throw std::runtime_error("keys file " + path + " cannot be read");
-  std::stringstream text;
-  text << file.rdbuf();
-  return parse(text.str(), path);
+  return parse(read_config_file(path, "keys"), path);
 }
 
 AccessKeys AccessKeys::parse(const std::string& text, const std::string& source) {
