@@ -110,6 +110,10 @@ void BrokerLoop::run() {
   std::vector<zmq::pollitem_t> items = {{router_.handle(), 0, ZMQ_POLLIN, 0},
                                         {events_.handle(), 0, ZMQ_POLLIN, 0},
                                         {nullptr, wakeup_.fd(), ZMQ_POLLIN, 0}};
+  const auto spin = worthwhile_busy_poll(config_.busy_poll);
+  if (spin != config_.busy_poll) {
+    log(LogLevel::Info, "broker", "busy polling off: the broker may run on one CPU only");
+  }
   while (!stopping_.load()) {
     auto now = std::chrono::steady_clock::now();
     // Rounded up: a deadline 0.4 ms away must not turn into polls of 0 ms.
@@ -118,7 +122,7 @@ void BrokerLoop::run() {
     auto wait = std::chrono::ceil<std::chrono::milliseconds>(deadline - now);
     if (store_failing_) wait = std::min(wait, kStoreRetryInterval);
     try {
-      if (!busy_poll(items.data(), items.size(), config_.busy_poll)) {
+      if (!busy_poll(items.data(), items.size(), spin)) {
         zmq::poll(items, std::max(wait, std::chrono::milliseconds(0)));
       }
     } catch (const zmq::error_t& error) {

@@ -95,7 +95,7 @@ int main(int argc, char** argv) {
   long busy_poll_us = config.busy_poll.count();
   app.add_option("--busy-poll-us", busy_poll_us,
                  "After each burst of work, keep polling without sleeping this long (0: off); "
-                 "trades CPU time for latency under load")
+                 "trades CPU time for latency under load; off when the broker may run on one CPU only")
       ->capture_default_str()
       ->check(CLI::Range(0L, 100000L));
   app.add_option("--http", config.http,

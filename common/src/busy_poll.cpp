@@ -1,5 +1,7 @@
 #include "zerotask/busy_poll.hpp"
 
+#include <sched.h>
+
 namespace zerotask {
 
 bool busy_poll(zmq::pollitem_t* items, std::size_t count, std::chrono::microseconds budget) {
@@ -8,6 +10,14 @@ bool busy_poll(zmq::pollitem_t* items, std::size_t count, std::chrono::microseco
     if (zmq::poll(items, count, std::chrono::milliseconds(0)) > 0) return true;
   } while (std::chrono::steady_clock::now() < until);
   return false;
+}
+
+std::chrono::microseconds worthwhile_busy_poll(std::chrono::microseconds requested) {
+  cpu_set_t cpus;
+  CPU_ZERO(&cpus);
+  // Unknown (the call failed): spin as asked.
+  if (sched_getaffinity(0, sizeof(cpus), &cpus) != 0) return requested;
+  return CPU_COUNT(&cpus) > 1 ? requested : std::chrono::microseconds(0);
 }
 
 }  // namespace zerotask

@@ -2,7 +2,11 @@
 // until a socket is ready or the budget is spent.
 #include <doctest/doctest.h>
 
+#include <pthread.h>
+#include <sched.h>
+
 #include <chrono>
+#include <thread>
 
 #include <zmq.hpp>
 
@@ -11,6 +15,15 @@
 namespace {
 
 using Clock = std::chrono::steady_clock;
+using std::chrono::microseconds;
+
+// The CPUs the calling thread may run on.
+cpu_set_t allowed_cpus() {
+  cpu_set_t cpus;
+  CPU_ZERO(&cpus);
+  REQUIRE(sched_getaffinity(0, sizeof(cpus), &cpus) == 0);
+  return cpus;
+}
 
 // A connected PAIR of inproc sockets; `receiver` is the one polled.
 struct SocketPair {
@@ -55,4 +68,32 @@ TEST_CASE("busy_poll with a zero budget polls exactly once" * doctest::timeout(1
   pair.sender.send(zmq::str_buffer("now"), zmq::send_flags::none);
   // inproc delivery is immediate once send returns.
   CHECK(zerotask::busy_poll(&item, 1, std::chrono::microseconds(0)));
+}
+
+TEST_CASE("worthwhile_busy_poll keeps the spin on a thread that may run on several CPUs" * doctest::timeout(10)) {
+  cpu_set_t cpus = allowed_cpus();
+  if (CPU_COUNT(&cpus) < 2) {
+    MESSAGE("this process may run on one CPU only: nothing to check");
+    return;
+  }
+  CHECK(zerotask::worthwhile_busy_poll(microseconds(50)) == microseconds(50));
+  CHECK(zerotask::worthwhile_busy_poll(microseconds(0)) == microseconds(0));
+}
+
+TEST_CASE("worthwhile_busy_poll turns the spin off on a thread pinned to one CPU" * doctest::timeout(10)) {
+  cpu_set_t allowed = allowed_cpus();
+  int first = 0;
+  while (!CPU_ISSET(first, &allowed)) ++first;
+  microseconds pinned_spin{-1};
+  // A thread of its own, so the pin does not outlive the test.
+  std::thread pinned([&] {
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(first, &one);
+    if (pthread_setaffinity_np(pthread_self(), sizeof(one), &one) == 0) {
+      pinned_spin = zerotask::worthwhile_busy_poll(microseconds(50));
+    }
+  });
+  pinned.join();
+  CHECK(pinned_spin == microseconds(0));
 }

@@ -58,7 +58,8 @@ struct BrokerConfig {
   std::size_t max_waiting_per_peer = 10000;  // calls waiting for an answer, per connection
   std::int64_t max_message_bytes = 16 * 1024 * 1024;
   // After each loop turn the broker keeps polling without sleeping for this long
-  // before it blocks: less latency under load for some CPU time. 0 turns it off.
+  // before it blocks: less latency under load for some CPU time. 0 turns it off, and
+  // so does a loop thread that may run on one CPU only (worthwhile_busy_poll).
   std::chrono::microseconds busy_poll = kDefaultBusyPoll;
   std::size_t max_depth = kDefaultMaxDepth;  // at most kMaxConfigurableDepth
   // The HTTP gateway (docs/HTTP.md): "HOST:PORT" to serve on, e.g. "127.0.0.1:8080"
