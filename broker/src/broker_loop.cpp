@@ -8,6 +8,7 @@
 #include "zerotask/endpoint.hpp"
 #include "zerotask/log.hpp"
 #include "zerotask/socket_options.hpp"
+#include "zerotask/wait_ready.hpp"
 
 namespace zerotask::broker {
 namespace {
@@ -122,8 +123,8 @@ void BrokerLoop::run() {
     auto wait = std::chrono::ceil<std::chrono::milliseconds>(deadline - now);
     if (store_failing_) wait = std::min(wait, kStoreRetryInterval);
     try {
-      if (!busy_poll(items.data(), items.size(), spin)) {
-        zmq::poll(items, std::max(wait, std::chrono::milliseconds(0)));
+      if (spin.count() == 0 || !busy_poll(items.data(), items.size(), spin)) {
+        wait_ready(items.data(), items.size(), std::max(wait, std::chrono::milliseconds(0)));
       }
     } catch (const zmq::error_t& error) {
       if (error.num() != EINTR) throw;

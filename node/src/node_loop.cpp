@@ -11,6 +11,7 @@
 
 #include "zerotask/log.hpp"
 #include "zerotask/socket_options.hpp"
+#include "zerotask/wait_ready.hpp"
 
 namespace zerotask::node_impl {
 namespace {
@@ -185,7 +186,7 @@ void NodeLoop::poll_once(Clock::time_point now) {
   };
   std::size_t count = subscriber_ ? 3 : 2;
   try {
-    zmq::poll(items, count, time_to_next_deadline(now));
+    wait_ready(items, count, time_to_next_deadline(now));
   } catch (const zmq::error_t& error) {
     // A signal interrupted the wait: the loop simply turns again.
     if (error.num() == EINTR) return;

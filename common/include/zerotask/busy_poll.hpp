@@ -15,8 +15,8 @@ namespace zerotask {
 // Default spin of the broker's loop.
 constexpr std::chrono::microseconds kDefaultBusyPoll{50};
 
-// Polls `items` with a zero timeout until one is ready (true) or `budget` has
-// passed (false). A budget of 0 polls once.
+// Looks at `items` (wait_ready with a zero timeout) until one is ready (true) or
+// `budget` has passed (false). A budget of 0 looks once.
 bool busy_poll(zmq::pollitem_t* items, std::size_t count, std::chrono::microseconds budget);
 
 // The spin worth doing on the calling thread: `requested`, or 0 when the thread may

@@ -1,0 +1,121 @@
+// wait_ready (common/include/zerotask/wait_ready.hpp): zmq::poll's contract with
+// fewer system calls: a ready socket or descriptor, a timeout, a message that
+// arrives while it sleeps, and a socket readable after a send took its signal.
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <stdexcept>
+#include <thread>
+
+#include <zmq.hpp>
+
+#include "zerotask/wait_ready.hpp"
+#include "zerotask/wakeup.hpp"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+// A connected PAIR of inproc sockets; `receiver` is the one waited on.
+struct SocketPair {
+  zmq::context_t context;
+  zmq::socket_t sender{context, zmq::socket_type::pair};
+  zmq::socket_t receiver{context, zmq::socket_type::pair};
+  SocketPair() {
+    receiver.bind("inproc://wait-ready-test");
+    sender.connect("inproc://wait-ready-test");
+  }
+};
+
+}  // namespace
+
+TEST_CASE("wait_ready reports a socket that already has a message without waiting" * doctest::timeout(10)) {
+  SocketPair pair;
+  zerotask::Wakeup wakeup;
+  pair.sender.send(zmq::str_buffer("ready"), zmq::send_flags::none);
+  zmq::pollitem_t items[2] = {{pair.receiver.handle(), 0, ZMQ_POLLIN, 0}, {nullptr, wakeup.fd(), ZMQ_POLLIN, 0}};
+  auto start = Clock::now();
+  CHECK(zerotask::wait_ready(items, 2, milliseconds(5000)) == 1);
+  CHECK(Clock::now() - start < milliseconds(1000));
+  CHECK(items[0].revents == ZMQ_POLLIN);
+  CHECK(items[1].revents == 0);
+}
+
+TEST_CASE("wait_ready reports a ready descriptor beside a ready socket" * doctest::timeout(10)) {
+  SocketPair pair;
+  zerotask::Wakeup wakeup;
+  pair.sender.send(zmq::str_buffer("ready"), zmq::send_flags::none);
+  wakeup.notify();
+  zmq::pollitem_t items[2] = {{pair.receiver.handle(), 0, ZMQ_POLLIN, 0}, {nullptr, wakeup.fd(), ZMQ_POLLIN, 0}};
+  CHECK(zerotask::wait_ready(items, 2, milliseconds(5000)) == 2);
+  CHECK(items[0].revents == ZMQ_POLLIN);
+  CHECK(items[1].revents == ZMQ_POLLIN);
+}
+
+TEST_CASE("wait_ready returns 0 once the timeout passes with nothing ready" * doctest::timeout(10)) {
+  SocketPair pair;
+  zerotask::Wakeup wakeup;
+  zmq::pollitem_t items[2] = {{pair.receiver.handle(), 0, ZMQ_POLLIN, 0}, {nullptr, wakeup.fd(), ZMQ_POLLIN, 0}};
+  auto start = Clock::now();
+  CHECK(zerotask::wait_ready(items, 2, milliseconds(50)) == 0);
+  auto elapsed = Clock::now() - start;
+  CHECK(elapsed >= milliseconds(50));
+  CHECK(elapsed < milliseconds(2000));
+  CHECK(items[0].revents == 0);
+  CHECK(items[1].revents == 0);
+  // A zero timeout looks once.
+  CHECK(zerotask::wait_ready(items, 2, milliseconds(0)) == 0);
+}
+
+TEST_CASE("wait_ready wakes for a message sent while it sleeps" * doctest::timeout(10)) {
+  SocketPair pair;
+  zmq::pollitem_t item{pair.receiver.handle(), 0, ZMQ_POLLIN, 0};
+  std::thread later([&] {
+    std::this_thread::sleep_for(milliseconds(50));
+    pair.sender.send(zmq::str_buffer("later"), zmq::send_flags::none);
+  });
+  CHECK(zerotask::wait_ready(&item, 1, milliseconds(-1)) == 1);
+  CHECK(item.revents == ZMQ_POLLIN);
+  later.join();
+}
+
+TEST_CASE("wait_ready wakes for a descriptor raised while it sleeps" * doctest::timeout(10)) {
+  SocketPair pair;
+  zerotask::Wakeup wakeup;
+  zmq::pollitem_t items[2] = {{pair.receiver.handle(), 0, ZMQ_POLLIN, 0}, {nullptr, wakeup.fd(), ZMQ_POLLIN, 0}};
+  std::thread later([&] {
+    std::this_thread::sleep_for(milliseconds(50));
+    wakeup.notify();
+  });
+  CHECK(zerotask::wait_ready(items, 2, milliseconds(5000)) == 1);
+  CHECK(items[0].revents == 0);
+  CHECK(items[1].revents == ZMQ_POLLIN);
+  later.join();
+}
+
+TEST_CASE("wait_ready sees messages that arrived while the socket was busy sending" * doctest::timeout(10)) {
+  // A socket's descriptor is raised once per batch of commands: when a send or
+  // receive handles the command that announces new messages, the descriptor stays
+  // quiet though messages wait. wait_ready asks the socket before it sleeps.
+  SocketPair pair;
+  for (int i = 0; i < 3; ++i) pair.sender.send(zmq::str_buffer("in"), zmq::send_flags::none);
+  zmq::message_t message;
+  REQUIRE(pair.receiver.recv(message, zmq::recv_flags::none));
+  pair.receiver.send(zmq::str_buffer("out"), zmq::send_flags::none);
+  zmq::pollitem_t item{pair.receiver.handle(), 0, ZMQ_POLLIN, 0};
+  CHECK(zerotask::wait_ready(&item, 1, milliseconds(2000)) == 1);
+  CHECK(item.revents == ZMQ_POLLIN);
+}
+
+TEST_CASE("wait_ready reports a writable socket when asked for ZMQ_POLLOUT" * doctest::timeout(10)) {
+  SocketPair pair;
+  zmq::pollitem_t item{pair.sender.handle(), 0, ZMQ_POLLOUT, 0};
+  CHECK(zerotask::wait_ready(&item, 1, milliseconds(2000)) == 1);
+  CHECK(item.revents == ZMQ_POLLOUT);
+}
+
+TEST_CASE("wait_ready refuses more items than it takes" * doctest::timeout(10)) {
+  zmq::pollitem_t items[zerotask::kMaxWaitItems + 1] = {};
+  CHECK_THROWS_AS(zerotask::wait_ready(items, zerotask::kMaxWaitItems + 1, milliseconds(0)), std::invalid_argument);
+}
