@@ -1,7 +1,11 @@
 #include <doctest/doctest.h>
 
+#include <sched.h>
+
 #include <filesystem>
+#include <fstream>
 #include <iterator>
+#include <sstream>
 #include <optional>
 #include <vector>
 
@@ -45,6 +49,28 @@ void answer_work(zmq::socket_t& worker, const WorkerRequest& request) {
   std::string answer = nlohmann::json{{"jsonrpc", "2.0"}, {"id", request.message["id"]}, {"result", nullptr}}.dump();
   worker.send(zmq::buffer(request.client), zmq::send_flags::sndmore);
   worker.send(zmq::buffer(answer), zmq::send_flags::none);
+}
+
+// The CPUs this process may run on, in order.
+std::vector<int> allowed_cpus() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  REQUIRE(sched_getaffinity(0, sizeof(set), &set) == 0);
+  std::vector<int> cpus;
+  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
+    if (CPU_ISSET(cpu, &set)) cpus.push_back(cpu);
+  }
+  return cpus;
+}
+
+// Writes an executable script `name` into `dir` that appends the CPUs it may run
+// on ("Cpus_allowed_list") to `dir`/cpus, then runs the real program.
+void write_cpu_recording_wrapper(const std::string& dir, const std::string& name) {
+  std::string path = dir + "/" + name;
+  std::ofstream(path) << "#!/bin/sh\n"
+                      << "grep Cpus_allowed_list /proc/self/status | cut -f2 >> " << dir << "/cpus\n"
+                      << "exec " << bin_dir() << "/" << name << " \"$@\"\n";
+  std::filesystem::permissions(path, std::filesystem::perms::owner_all);
 }
 
 void require_positive(const nlohmann::json& figures, const char* key) {
@@ -158,6 +184,7 @@ TEST_CASE("zt-bench --skip-reference, --skip-durable and --recover 0 leave their
     CHECK(figures[key].is_null());
   }
   CHECK(figures["reference_window"] == 0);
+  CHECK(figures["pinned"].is_null());
   CHECK(figures["targets_met"]["throughput_full"].is_null());
   require_positive(figures, "throughput_tps");
   for (const char* key : {"workflow_chains_s", "workflow_chain_ratio", "workflow_groups_s", "workflow_chords_s"}) {
@@ -200,4 +227,47 @@ TEST_CASE("zt-bench --json times chains, groups and chords beside as many plain 
   CHECK(figures["chains"] == 50);
   CHECK(figures["groups"] == 5);
   CHECK(figures["group_size"] == 10);
+}
+
+TEST_CASE("zt-bench --pin runs every process it starts on one CPU and itself on another" * doctest::timeout(120)) {
+  std::vector<int> cpus = allowed_cpus();
+  if (cpus.size() < 2) {
+    MESSAGE("this process may run on one CPU only: --pin cannot be shown here");
+    return;
+  }
+  TempDir bin;
+  write_cpu_recording_wrapper(bin.path(), "broker");
+  write_cpu_recording_wrapper(bin.path(), "node");
+  auto run = run_command(bin_dir() + "/zt-bench",
+                         {"--pin", "--bin-dir", bin.path(), "--tasks", "500", "--calls", "20", "--queued", "500",
+                          "--skip-durable", "--skip-workflow", "--json"},
+                         std::chrono::seconds(100));
+  INFO(run.output);
+  REQUIRE(run.exit_code == 0);
+  auto figures = json_line(run.output);
+  REQUIRE(figures["pinned"].is_object());
+  CHECK(figures["pinned"]["servers_cpu"] == cpus[0]);
+  CHECK(figures["pinned"]["client_cpu"] == cpus[1]);
+  for (const char* key : {"throughput_tps", "call_p50_us", "ref_throughput_tps", "ref_p50_us"}) {
+    require_positive(figures, key);
+  }
+  // Each broker and node started ran on the servers' CPU alone.
+  std::ifstream recorded(bin.path() + "/cpus");
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(recorded, line);) lines.push_back(line);
+  CHECK(lines.size() >= 3);  // the measured broker and node, and the memory figure's broker
+  for (const auto& line : lines) CHECK(line == std::to_string(cpus[0]));
+}
+
+TEST_CASE("zt-bench --pin refuses to run on one CPU, and beside --broker" * doctest::timeout(60)) {
+  std::vector<int> cpus = allowed_cpus();
+  auto one_cpu = run_command("/usr/bin/taskset", {"-c", std::to_string(cpus[0]), bin_dir() + "/zt-bench", "--pin",
+                                                  "--tasks", "10", "--calls", "1", "--queued", "1", "--skip-durable",
+                                                  "--skip-workflow"});
+  CHECK(one_cpu.exit_code == 1);
+  CHECK(one_cpu.output.find("--pin needs two CPUs") != std::string::npos);
+
+  auto with_broker = run_command(bin_dir() + "/zt-bench", {"--pin", "--broker", "tcp://127.0.0.1:1"});
+  CHECK(with_broker.exit_code == 2);
+  CHECK(with_broker.output.find("--pin") != std::string::npos);
 }

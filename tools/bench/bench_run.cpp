@@ -12,6 +12,7 @@
 #include <zmq.hpp>
 
 #include "client_latency.hpp"
+#include "cpu_placement.hpp"
 #include "deployment.hpp"
 #include "latency.hpp"
 #include "recovery.hpp"
@@ -327,6 +328,12 @@ Figures run_bench(const BenchOptions& options) {
     figures.system = "broker (memory store) and node (2 worker threads) started by zt-bench";
   }
   std::string bin_dir = options.bin_dir.empty() ? own_directory() : options.bin_dir;
+  if (options.pin) {
+    // Before any thread of zt-bench's own starts, so that each one inherits its CPU.
+    figures.pinned = pick_cpu_placement();
+    pin_calling_thread(figures.pinned->client);
+    ChildProcess::start_on_cpu(figures.pinned->servers);
+  }
 
   // The durable stores' files; declared first so that it goes after every broker
   // that uses them has stopped.

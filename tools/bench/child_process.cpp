@@ -1,5 +1,6 @@
 #include "child_process.hpp"
 
+#include <sched.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -11,6 +12,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "cpu_placement.hpp"
+
 extern char** environ;
 
 namespace zerotask::bench {
@@ -18,7 +21,32 @@ namespace {
 
 constexpr std::chrono::milliseconds kStopGrace{2000};
 
+std::optional<int> children_cpu;
+
+// Runs the calling thread on one CPU for its lifetime, then where it ran before:
+// a process spawned meanwhile inherits that one CPU.
+class ThreadOnCpu {
+ public:
+  explicit ThreadOnCpu(int cpu) {
+    CPU_ZERO(&before_);
+    if (sched_getaffinity(0, sizeof(before_), &before_) != 0) {
+      throw std::runtime_error(std::string("cannot read the calling thread's CPUs: ") + std::strerror(errno));
+    }
+    pin_calling_thread(cpu);
+  }
+  ~ThreadOnCpu() { sched_setaffinity(0, sizeof(before_), &before_); }
+  ThreadOnCpu(const ThreadOnCpu&) = delete;
+  ThreadOnCpu& operator=(const ThreadOnCpu&) = delete;
+
+ private:
+  cpu_set_t before_;
+};
+
 }  // namespace
+
+void ChildProcess::start_on_cpu(std::optional<int> cpu) {
+  children_cpu = cpu;
+}
 
 ChildProcess::ChildProcess(std::string program, const std::vector<std::string>& args) : program_(std::move(program)) {
   if (access(program_.c_str(), X_OK) != 0) {
@@ -32,7 +60,10 @@ ChildProcess::ChildProcess(std::string program, const std::vector<std::string>& 
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, STDERR_FILENO, STDOUT_FILENO);
+  std::optional<ThreadOnCpu> on_cpu;
+  if (children_cpu) on_cpu.emplace(*children_cpu);
   int error = posix_spawn(&pid_, program_.c_str(), &actions, nullptr, argv.data(), environ);
+  on_cpu.reset();
   posix_spawn_file_actions_destroy(&actions);
   if (error != 0) throw std::runtime_error("cannot start " + program_ + ": " + std::strerror(error));
 }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,10 @@ class ChildProcess {
   ~ChildProcess();
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;
+
+  // zt-bench --pin: the processes started afterwards run on `cpu` (nullopt: on the
+  // CPUs of the thread that starts them, the default).
+  static void start_on_cpu(std::optional<int> cpu);
 
   pid_t pid() const { return pid_; }
   const std::string& program() const { return program_; }

@@ -220,6 +220,10 @@ void print_table(std::ostream& out, const Figures& f) {
   out << ", " << f.calls << " sequential calls, " << f.queued << " queued tasks";
   if (!f.store_directory.empty()) out << ", " << f.recover << " tasks recovered";
   out << "\n";
+  if (f.pinned) {
+    out << "pinned: the processes zt-bench started on CPU " << f.pinned->servers << ", zt-bench on CPU "
+        << f.pinned->client << "\n";
+  }
   if (f.ref_throughput_tps) {
     out << "reference: at most " << f.reference_window
         << " requests at its worker at a time, as many as the node has slots; the pipelined reference: all\n";
@@ -265,6 +269,7 @@ json to_json(const Figures& f) {
       {"queued", f.queued},
       {"window", f.window},
       {"reference_window", f.reference_window},
+      {"pinned", f.pinned ? json{{"servers_cpu", f.pinned->servers}, {"client_cpu", f.pinned->client}} : json(nullptr)},
       {"durable_tasks", f.durable_tasks},
       {"recover", f.recover},
       {"chains", f.workflows ? f.workflows->chains : 0},

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "cpu_placement.hpp"
 #include "queue_memory.hpp"
 #include "recovery.hpp"
 #include "workflows.hpp"
@@ -42,6 +43,7 @@ struct Figures {
   std::string system;                // what was measured, in words
   std::string store_directory;       // where the durable stores were; empty when not measured
   std::string store_filesystem;      // its filesystem type ("ext4", ...)
+  std::optional<CpuPlacement> pinned;  // with --pin: where the measured processes and zt-bench ran
 
   // Ours.
   std::optional<double> throughput_tps;

@@ -76,6 +76,11 @@ void add_options(CLI::App& app, BenchOptions& options) {
                  "Directory holding the broker and node executables (default: zt-bench's own)");
   app.add_flag("--json", options.json, "Print one JSON object instead of the table");
   app.add_flag("--skip-reference", options.skip_reference, "Do not measure the reference (ratios are then absent)");
+  app.add_flag("--pin", options.pin,
+               "Run every process zt-bench starts (brokers, nodes, the reference's broker and worker) on the first "
+               "CPU zt-bench may use and zt-bench itself on the second, so that figures do not depend on where the "
+               "kernel places threads; needs two CPUs")
+      ->excludes(broker);
 
   app.add_option("--serve-reference-broker", options.serve_reference_broker)->group("");
   app.add_option("--serve-reference-worker", options.serve_reference_worker)->group("");

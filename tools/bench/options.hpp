@@ -33,6 +33,7 @@ struct BenchOptions {
   std::string bin_dir;                // where broker and node are; empty: beside zt-bench
   bool json = false;
   bool skip_reference = false;
+  bool pin = false;  // the processes zt-bench starts on one CPU, zt-bench on another
 
   // Hidden modes: zt-bench spawns itself as the reference's broker and worker.
   std::string serve_reference_broker;  // endpoint to bind
