@@ -10,7 +10,10 @@
 
 #include <zmq.hpp>
 
+#include "inproc_pair.hpp"
 #include "zerotask/busy_poll.hpp"
+
+using zerotask::testing::InprocPair;
 
 namespace {
 
@@ -25,21 +28,10 @@ cpu_set_t allowed_cpus() {
   return cpus;
 }
 
-// A connected PAIR of inproc sockets; `receiver` is the one polled.
-struct SocketPair {
-  zmq::context_t context;
-  zmq::socket_t sender{context, zmq::socket_type::pair};
-  zmq::socket_t receiver{context, zmq::socket_type::pair};
-  SocketPair() {
-    receiver.bind("inproc://busy-poll-test");
-    sender.connect("inproc://busy-poll-test");
-  }
-};
-
 }  // namespace
 
 TEST_CASE("busy_poll returns true at once when a socket already has a message" * doctest::timeout(10)) {
-  SocketPair pair;
+  InprocPair pair;
   pair.sender.send(zmq::str_buffer("ready"), zmq::send_flags::none);
   zmq::pollitem_t item{pair.receiver.handle(), 0, ZMQ_POLLIN, 0};
   auto start = Clock::now();
@@ -49,7 +41,7 @@ TEST_CASE("busy_poll returns true at once when a socket already has a message" *
 }
 
 TEST_CASE("busy_poll gives up with false once its budget is spent" * doctest::timeout(10)) {
-  SocketPair pair;
+  InprocPair pair;
   zmq::pollitem_t item{pair.receiver.handle(), 0, ZMQ_POLLIN, 0};
   auto start = Clock::now();
   CHECK_FALSE(zerotask::busy_poll(&item, 1, std::chrono::milliseconds(20)));
@@ -59,7 +51,7 @@ TEST_CASE("busy_poll gives up with false once its budget is spent" * doctest::ti
 }
 
 TEST_CASE("busy_poll with a zero budget polls exactly once" * doctest::timeout(10)) {
-  SocketPair pair;
+  InprocPair pair;
   zmq::pollitem_t item{pair.receiver.handle(), 0, ZMQ_POLLIN, 0};
   auto start = Clock::now();
   CHECK_FALSE(zerotask::busy_poll(&item, 1, std::chrono::microseconds(0)));

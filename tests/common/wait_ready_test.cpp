@@ -9,29 +9,16 @@
 
 #include <zmq.hpp>
 
+#include "inproc_pair.hpp"
 #include "zerotask/wait_ready.hpp"
 #include "zerotask/wakeup.hpp"
 
-namespace {
-
+using zerotask::testing::InprocPair;
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-// A connected PAIR of inproc sockets; `receiver` is the one waited on.
-struct SocketPair {
-  zmq::context_t context;
-  zmq::socket_t sender{context, zmq::socket_type::pair};
-  zmq::socket_t receiver{context, zmq::socket_type::pair};
-  SocketPair() {
-    receiver.bind("inproc://wait-ready-test");
-    sender.connect("inproc://wait-ready-test");
-  }
-};
-
-}  // namespace
-
 TEST_CASE("wait_ready reports a socket that already has a message without waiting" * doctest::timeout(10)) {
-  SocketPair pair;
+  InprocPair pair;
   zerotask::Wakeup wakeup;
   pair.sender.send(zmq::str_buffer("ready"), zmq::send_flags::none);
   zmq::pollitem_t items[2] = {{pair.receiver.handle(), 0, ZMQ_POLLIN, 0}, {nullptr, wakeup.fd(), ZMQ_POLLIN, 0}};
@@ -43,7 +30,7 @@ TEST_CASE("wait_ready reports a socket that already has a message without waitin
 }
 
 TEST_CASE("wait_ready reports a ready descriptor beside a ready socket" * doctest::timeout(10)) {
-  SocketPair pair;
+  InprocPair pair;
   zerotask::Wakeup wakeup;
   pair.sender.send(zmq::str_buffer("ready"), zmq::send_flags::none);
   wakeup.notify();
@@ -54,7 +41,7 @@ TEST_CASE("wait_ready reports a ready descriptor beside a ready socket" * doctes
 }
 
 TEST_CASE("wait_ready returns 0 once the timeout passes with nothing ready" * doctest::timeout(10)) {
-  SocketPair pair;
+  InprocPair pair;
   zerotask::Wakeup wakeup;
   zmq::pollitem_t items[2] = {{pair.receiver.handle(), 0, ZMQ_POLLIN, 0}, {nullptr, wakeup.fd(), ZMQ_POLLIN, 0}};
   auto start = Clock::now();
@@ -69,7 +56,7 @@ TEST_CASE("wait_ready returns 0 once the timeout passes with nothing ready" * do
 }
 
 TEST_CASE("wait_ready wakes for a message sent while it sleeps" * doctest::timeout(10)) {
-  SocketPair pair;
+  InprocPair pair;
   zmq::pollitem_t item{pair.receiver.handle(), 0, ZMQ_POLLIN, 0};
   std::thread later([&] {
     std::this_thread::sleep_for(milliseconds(50));
@@ -81,7 +68,7 @@ TEST_CASE("wait_ready wakes for a message sent while it sleeps" * doctest::timeo
 }
 
 TEST_CASE("wait_ready wakes for a descriptor raised while it sleeps" * doctest::timeout(10)) {
-  SocketPair pair;
+  InprocPair pair;
   zerotask::Wakeup wakeup;
   zmq::pollitem_t items[2] = {{pair.receiver.handle(), 0, ZMQ_POLLIN, 0}, {nullptr, wakeup.fd(), ZMQ_POLLIN, 0}};
   std::thread later([&] {
@@ -98,7 +85,7 @@ TEST_CASE("wait_ready sees messages that arrived while the socket was busy sendi
   // A socket's descriptor is raised once per batch of commands: when a send or
   // receive handles the command that announces new messages, the descriptor stays
   // quiet though messages wait. wait_ready asks the socket before it sleeps.
-  SocketPair pair;
+  InprocPair pair;
   for (int i = 0; i < 3; ++i) pair.sender.send(zmq::str_buffer("in"), zmq::send_flags::none);
   zmq::message_t message;
   REQUIRE(pair.receiver.recv(message, zmq::recv_flags::none));
@@ -109,7 +96,7 @@ TEST_CASE("wait_ready sees messages that arrived while the socket was busy sendi
 }
 
 TEST_CASE("wait_ready reports a writable socket when asked for ZMQ_POLLOUT" * doctest::timeout(10)) {
-  SocketPair pair;
+  InprocPair pair;
   zmq::pollitem_t item{pair.sender.handle(), 0, ZMQ_POLLOUT, 0};
   CHECK(zerotask::wait_ready(&item, 1, milliseconds(2000)) == 1);
   CHECK(item.revents == ZMQ_POLLOUT);
