@@ -1,7 +1,8 @@
 #include "zerotask/busy_poll.hpp"
 
-#include <sched.h>
+#include <system_error>
 
+#include "zerotask/cpu_affinity.hpp"
 #include "zerotask/wait_ready.hpp"
 
 namespace zerotask {
@@ -15,11 +16,11 @@ bool busy_poll(zmq::pollitem_t* items, std::size_t count, std::chrono::microseco
 }
 
 std::chrono::microseconds worthwhile_busy_poll(std::chrono::microseconds requested) {
-  cpu_set_t cpus;
-  CPU_ZERO(&cpus);
-  // Unknown (the call failed): spin as asked.
-  if (sched_getaffinity(0, sizeof(cpus), &cpus) != 0) return requested;
-  return CPU_COUNT(&cpus) > 1 ? requested : std::chrono::microseconds(0);
+  try {
+    return allowed_cpus().size() > 1 ? requested : std::chrono::microseconds(0);
+  } catch (const std::system_error&) {
+    return requested;  // unknown: spin as asked
+  }
 }
 
 }  // namespace zerotask

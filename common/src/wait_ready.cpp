@@ -2,8 +2,9 @@
 
 #include <poll.h>
 
+#include <algorithm>
 #include <array>
-#include <cerrno>
+#include <climits>
 #include <cstdint>
 #include <stdexcept>
 
@@ -42,10 +43,10 @@ short descriptor_events(short revents) {
 
 int wait_ready(zmq::pollitem_t* items, std::size_t count, std::chrono::milliseconds timeout) {
   if (count > kMaxWaitItems) throw std::invalid_argument("wait_ready takes at most kMaxWaitItems items");
-  int ready = 0;
+  bool ready = false;
   for (std::size_t i = 0; i < count; ++i) {
     items[i].revents = items[i].socket ? socket_events(items[i]) : 0;
-    if (items[i].revents) ++ready;
+    ready = ready || items[i].revents != 0;
   }
   std::array<pollfd, kMaxWaitItems> fds{};
   for (std::size_t i = 0; i < count; ++i) {
@@ -59,27 +60,30 @@ int wait_ready(zmq::pollitem_t* items, std::size_t count, std::chrono::milliseco
       fds[i] = pollfd{items[i].fd, events, 0};
     }
   }
-  // A socket already ready: the plain descriptors are still looked at, without waiting.
-  const bool forever = timeout.count() < 0 && ready == 0;
-  const auto deadline = Clock::now() + (ready > 0 ? std::chrono::milliseconds(0) : timeout);
+  // Beyond what poll() takes (about 24 days) a timeout is as good as none. A socket
+  // already ready: the plain descriptors are still looked at, without waiting.
+  const bool forever = !ready && (timeout.count() < 0 || timeout.count() > INT_MAX);
+  const auto deadline = Clock::now() + (ready || forever ? std::chrono::milliseconds(0) : timeout);
   while (true) {
-    int wait_ms = 0;
-    if (forever) {
-      wait_ms = -1;
-    } else if (ready == 0) {
-      wait_ms = static_cast<int>(
-          std::max<std::int64_t>(0, std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now()).count()));
+    int wait_ms = -1;
+    if (!forever) {
+      wait_ms = ready ? 0
+                      : static_cast<int>(std::max<std::int64_t>(
+                            0, std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now()).count()));
     }
     int fired = ::poll(fds.data(), static_cast<nfds_t>(count), wait_ms);
     if (fired < 0) throw zmq::error_t();
     for (std::size_t i = 0; i < count && fired > 0; ++i) {
       if (fds[i].revents == 0) continue;
       --fired;
-      short before = items[i].revents;
       items[i].revents = items[i].socket ? socket_events(items[i]) : descriptor_events(fds[i].revents);
-      if (before == 0 && items[i].revents != 0) ++ready;
     }
-    if (ready > 0 || (!forever && Clock::now() >= deadline)) return ready;
+    int ready_items = 0;
+    for (std::size_t i = 0; i < count; ++i) {
+      if (items[i].revents != 0) ++ready_items;
+    }
+    if (ready_items > 0 || (!forever && Clock::now() >= deadline)) return ready_items;
+    // Woken by a socket's descriptor with nothing to read or write: sleep again.
   }
 }
 

@@ -1,9 +1,6 @@
-// busy_poll (common/include/zerotask/busy_poll.hpp): spins on a zero-timeout poll
-// until a socket is ready or the budget is spent.
+// busy_poll (common/include/zerotask/busy_poll.hpp): spins on a zero-timeout wait
+// until a socket is ready or the budget is spent; no spin on a thread pinned to one CPU.
 #include <doctest/doctest.h>
-
-#include <pthread.h>
-#include <sched.h>
 
 #include <chrono>
 #include <thread>
@@ -12,23 +9,11 @@
 
 #include "inproc_pair.hpp"
 #include "zerotask/busy_poll.hpp"
+#include "zerotask/cpu_affinity.hpp"
 
 using zerotask::testing::InprocPair;
-
-namespace {
-
 using Clock = std::chrono::steady_clock;
 using std::chrono::microseconds;
-
-// The CPUs the calling thread may run on.
-cpu_set_t allowed_cpus() {
-  cpu_set_t cpus;
-  CPU_ZERO(&cpus);
-  REQUIRE(sched_getaffinity(0, sizeof(cpus), &cpus) == 0);
-  return cpus;
-}
-
-}  // namespace
 
 TEST_CASE("busy_poll returns true at once when a socket already has a message" * doctest::timeout(10)) {
   InprocPair pair;
@@ -63,8 +48,7 @@ TEST_CASE("busy_poll with a zero budget polls exactly once" * doctest::timeout(1
 }
 
 TEST_CASE("worthwhile_busy_poll keeps the spin on a thread that may run on several CPUs" * doctest::timeout(10)) {
-  cpu_set_t cpus = allowed_cpus();
-  if (CPU_COUNT(&cpus) < 2) {
+  if (zerotask::allowed_cpus().size() < 2) {
     MESSAGE("this process may run on one CPU only: nothing to check");
     return;
   }
@@ -73,18 +57,12 @@ TEST_CASE("worthwhile_busy_poll keeps the spin on a thread that may run on sever
 }
 
 TEST_CASE("worthwhile_busy_poll turns the spin off on a thread pinned to one CPU" * doctest::timeout(10)) {
-  cpu_set_t allowed = allowed_cpus();
-  int first = 0;
-  while (!CPU_ISSET(first, &allowed)) ++first;
+  int first = zerotask::allowed_cpus().front();
   microseconds pinned_spin{-1};
   // A thread of its own, so the pin does not outlive the test.
   std::thread pinned([&] {
-    cpu_set_t one;
-    CPU_ZERO(&one);
-    CPU_SET(first, &one);
-    if (pthread_setaffinity_np(pthread_self(), sizeof(one), &one) == 0) {
-      pinned_spin = zerotask::worthwhile_busy_poll(microseconds(50));
-    }
+    zerotask::pin_calling_thread(first);
+    pinned_spin = zerotask::worthwhile_busy_poll(microseconds(50));
   });
   pinned.join();
   CHECK(pinned_spin == microseconds(0));

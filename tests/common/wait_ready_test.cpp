@@ -1,7 +1,10 @@
 // wait_ready (common/include/zerotask/wait_ready.hpp): zmq::poll's contract with
 // fewer system calls: a ready socket or descriptor, a timeout, a message that
-// arrives while it sleeps, and a socket readable after a send took its signal.
+// arrives while it sleeps, a socket readable after a send took its signal, a
+// wake-up with nothing to read, a closed descriptor.
 #include <doctest/doctest.h>
+
+#include <unistd.h>
 
 #include <chrono>
 #include <stdexcept>
@@ -81,18 +84,55 @@ TEST_CASE("wait_ready wakes for a descriptor raised while it sleeps" * doctest::
   later.join();
 }
 
-TEST_CASE("wait_ready sees messages that arrived while the socket was busy sending" * doctest::timeout(10)) {
-  // A socket's descriptor is raised once per batch of commands: when a send or
-  // receive handles the command that announces new messages, the descriptor stays
-  // quiet though messages wait. wait_ready asks the socket before it sleeps.
+TEST_CASE("wait_ready asks a socket before it sleeps, as a send may have taken the socket's signal" *
+          doctest::timeout(10)) {
+  // A socket's descriptor is raised once per batch of commands; a send that handles
+  // the command announcing a new message leaves the descriptor quiet while the
+  // message waits.
   InprocPair pair;
-  for (int i = 0; i < 3; ++i) pair.sender.send(zmq::str_buffer("in"), zmq::send_flags::none);
-  zmq::message_t message;
-  REQUIRE(pair.receiver.recv(message, zmq::recv_flags::none));
-  pair.receiver.send(zmq::str_buffer("out"), zmq::send_flags::none);
   zmq::pollitem_t item{pair.receiver.handle(), 0, ZMQ_POLLIN, 0};
+  REQUIRE(zerotask::wait_ready(&item, 1, milliseconds(0)) == 0);
+  pair.sender.send(zmq::str_buffer("in"), zmq::send_flags::none);
+  // libzmq handles commands on a send at most about once a millisecond.
+  std::this_thread::sleep_for(milliseconds(5));
+  pair.receiver.send(zmq::str_buffer("out"), zmq::send_flags::none);
+  auto start = Clock::now();
   CHECK(zerotask::wait_ready(&item, 1, milliseconds(2000)) == 1);
+  CHECK(Clock::now() - start < milliseconds(1000));
   CHECK(item.revents == ZMQ_POLLIN);
+}
+
+TEST_CASE("wait_ready sleeps again when a socket's descriptor fires with nothing to read" * doctest::timeout(10)) {
+  // A peer connecting raises the ROUTER's descriptor (a new pipe) without a message.
+  zmq::context_t context;
+  zmq::socket_t router(context, zmq::socket_type::router);
+  router.bind("inproc://wait-ready-spurious");
+  zmq::socket_t dealer(context, zmq::socket_type::dealer);
+  zmq::pollitem_t item{router.handle(), 0, ZMQ_POLLIN, 0};
+  std::thread later([&] {
+    std::this_thread::sleep_for(milliseconds(50));
+    dealer.connect("inproc://wait-ready-spurious");
+  });
+  auto start = Clock::now();
+  CHECK(zerotask::wait_ready(&item, 1, milliseconds(300)) == 0);
+  auto elapsed = Clock::now() - start;
+  later.join();
+  CHECK(elapsed >= milliseconds(300));
+  CHECK(item.revents == 0);
+}
+
+TEST_CASE("wait_ready reports a descriptor whose other end closed as ZMQ_POLLERR, as zmq::poll does" *
+          doctest::timeout(10)) {
+  int ends[2];
+  REQUIRE(pipe(ends) == 0);
+  close(ends[1]);
+  zmq::pollitem_t ours{nullptr, ends[0], ZMQ_POLLIN, 0};
+  zmq::pollitem_t theirs{nullptr, ends[0], ZMQ_POLLIN, 0};
+  CHECK(zerotask::wait_ready(&ours, 1, milliseconds(1000)) == 1);
+  CHECK(zmq::poll(&theirs, 1, milliseconds(1000)) == 1);
+  CHECK(ours.revents == theirs.revents);
+  CHECK((ours.revents & ZMQ_POLLERR) != 0);
+  close(ends[0]);
 }
 
 TEST_CASE("wait_ready reports a writable socket when asked for ZMQ_POLLOUT" * doctest::timeout(10)) {

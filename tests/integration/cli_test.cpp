@@ -1,9 +1,11 @@
 #include <doctest/doctest.h>
 
+#include <filesystem>
 #include <fstream>
 #include <thread>
 
 #include "system_fixture.hpp"
+#include "zerotask/cpu_affinity.hpp"
 
 using namespace zerotask::testing;
 using namespace std::chrono_literals;
@@ -127,6 +129,33 @@ TEST_CASE("every executable answers -h and --version" * doctest::timeout(60)) {
     auto version = run_command(bin_dir() + "/" + program, {"--version"});
     CHECK(version.exit_code == 0);
     CHECK(contains(version.output, "0.1.0"));
+  }
+}
+
+TEST_CASE("a broker that may run on one CPU only does not busy-poll, and says so" * doctest::timeout(60)) {
+  if (!std::filesystem::exists("/usr/bin/taskset") || !std::filesystem::exists("/usr/bin/timeout")) {
+    MESSAGE("no /usr/bin/taskset or /usr/bin/timeout: not checked");
+    return;
+  }
+  const std::string off = "busy polling off: the broker may run on one CPU only";
+  // `timeout` stops the broker with SIGTERM after a second; it logs at start.
+  auto broker = [](std::vector<std::string> prefix) {
+    std::vector<std::string> args = {"-s", "TERM", "1"};
+    args.insert(args.end(), prefix.begin(), prefix.end());
+    args.insert(args.end(), {bin_dir() + "/broker", "--endpoint", free_tcp_endpoint(), "--store", "memory",
+                             "--log-level", "info"});
+    return run_command("/usr/bin/timeout", args, 20s);
+  };
+  std::vector<int> cpus = zerotask::allowed_cpus();
+  auto pinned = broker({"/usr/bin/taskset", "-c", std::to_string(cpus.front())});
+  INFO(pinned.output);
+  CHECK(contains(pinned.output, "serving requests on"));
+  CHECK(contains(pinned.output, off));
+  if (cpus.size() > 1) {
+    auto free = broker({});
+    INFO(free.output);
+    CHECK(contains(free.output, "serving requests on"));
+    CHECK_FALSE(contains(free.output, off));
   }
 }
 

@@ -332,7 +332,7 @@ Figures run_bench(const BenchOptions& options) {
     // Before any thread of zt-bench's own starts, so that each one inherits its CPU.
     figures.pinned = pick_cpu_placement();
     pin_calling_thread(figures.pinned->client);
-    ChildProcess::start_on_cpu(figures.pinned->servers);
+    ChildProcess::run_later_children_on(figures.pinned->servers);
   }
 
   // The durable stores' files; declared first so that it goes after every broker

@@ -1,6 +1,5 @@
 #include "child_process.hpp"
 
-#include <sched.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -12,7 +11,7 @@
 #include <stdexcept>
 #include <thread>
 
-#include "cpu_placement.hpp"
+#include "zerotask/cpu_affinity.hpp"
 
 extern char** environ;
 
@@ -21,31 +20,12 @@ namespace {
 
 constexpr std::chrono::milliseconds kStopGrace{2000};
 
-std::optional<int> children_cpu;
-
-// Runs the calling thread on one CPU for its lifetime, then where it ran before:
-// a process spawned meanwhile inherits that one CPU.
-class ThreadOnCpu {
- public:
-  explicit ThreadOnCpu(int cpu) {
-    CPU_ZERO(&before_);
-    if (sched_getaffinity(0, sizeof(before_), &before_) != 0) {
-      throw std::runtime_error(std::string("cannot read the calling thread's CPUs: ") + std::strerror(errno));
-    }
-    pin_calling_thread(cpu);
-  }
-  ~ThreadOnCpu() { sched_setaffinity(0, sizeof(before_), &before_); }
-  ThreadOnCpu(const ThreadOnCpu&) = delete;
-  ThreadOnCpu& operator=(const ThreadOnCpu&) = delete;
-
- private:
-  cpu_set_t before_;
-};
+std::optional<int> later_children_cpu;
 
 }  // namespace
 
-void ChildProcess::start_on_cpu(std::optional<int> cpu) {
-  children_cpu = cpu;
+void ChildProcess::run_later_children_on(std::optional<int> cpu) {
+  later_children_cpu = cpu;
 }
 
 ChildProcess::ChildProcess(std::string program, const std::vector<std::string>& args) : program_(std::move(program)) {
@@ -60,8 +40,8 @@ ChildProcess::ChildProcess(std::string program, const std::vector<std::string>& 
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, STDERR_FILENO, STDOUT_FILENO);
-  std::optional<ThreadOnCpu> on_cpu;
-  if (children_cpu) on_cpu.emplace(*children_cpu);
+  std::optional<ScopedCpuPin> on_cpu;
+  if (later_children_cpu) on_cpu.emplace(*later_children_cpu);
   int error = posix_spawn(&pid_, program_.c_str(), &actions, nullptr, argv.data(), environ);
   on_cpu.reset();
   posix_spawn_file_actions_destroy(&actions);

@@ -23,9 +23,10 @@ class ChildProcess {
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;
 
-  // zt-bench --pin: the processes started afterwards run on `cpu` (nullopt: on the
-  // CPUs of the thread that starts them, the default).
-  static void start_on_cpu(std::optional<int> cpu);
+  // zt-bench --pin: every ChildProcess made afterwards runs on `cpu` (nullopt: on
+  // the CPUs of the thread that makes it, the default). One setting for the whole
+  // run, as every measured process goes to the same CPU.
+  static void run_later_children_on(std::optional<int> cpu);
 
   pid_t pid() const { return pid_; }
   const std::string& program() const { return program_; }

@@ -3,6 +3,12 @@
 // figure does not depend on where the kernel happens to place each thread.
 #pragma once
 
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "zerotask/cpu_affinity.hpp"
+
 namespace zerotask::bench {
 
 struct CpuPlacement {
@@ -12,10 +18,14 @@ struct CpuPlacement {
 
 // The first two CPUs the calling thread may run on. Throws std::runtime_error when
 // it may run on fewer than two.
-CpuPlacement pick_cpu_placement();
-
-// Pins the calling thread to `cpu`; the threads and processes it starts afterwards
-// inherit that. Throws std::runtime_error when the kernel refuses.
-void pin_calling_thread(int cpu);
+inline CpuPlacement pick_cpu_placement() {
+  std::vector<int> cpus = allowed_cpus();
+  if (cpus.size() < 2) {
+    throw std::runtime_error("--pin needs two CPUs (the measured processes on one, zt-bench on the other); zt-bench "
+                             "may run on " +
+                             std::to_string(cpus.size()));
+  }
+  return CpuPlacement{cpus[0], cpus[1]};
+}
 
 }  // namespace zerotask::bench

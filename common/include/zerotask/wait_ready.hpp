@@ -19,10 +19,11 @@ namespace zerotask {
 // Most items one call takes.
 constexpr std::size_t kMaxWaitItems = 8;
 
-// Waits until one of `items` (at most kMaxWaitItems) is ready or
-// `timeout` passes (negative: no limit; 0: look once). Sets each item's revents as
-// zmq::poll does and returns how many items are ready (0: timed out). A signal
-// throws zmq::error_t with EINTR, as zmq::poll does.
+// Waits until one of `items` (at most kMaxWaitItems) is ready or `timeout` passes
+// (negative: no limit; 0: look once). Sets each item's revents as zmq::poll does
+// and returns how many items are ready (0: timed out). A signal throws
+// zmq::error_t with EINTR, as zmq::poll does. Sockets must have a ZMQ_FD: the
+// thread-safe types (CLIENT, SERVER, RADIO, DISH) have none and throw EINVAL.
 int wait_ready(zmq::pollitem_t* items, std::size_t count, std::chrono::milliseconds timeout);
 
 }  // namespace zerotask
