@@ -1,5 +1,7 @@
 #include "zerotask/busy_poll.hpp"
 
+#include <sched.h>
+
 #include <system_error>
 
 #include "zerotask/cpu_affinity.hpp"
@@ -11,6 +13,9 @@ bool busy_poll(zmq::pollitem_t* items, std::size_t count, std::chrono::microseco
   auto until = std::chrono::steady_clock::now() + budget;
   do {
     if (wait_ready(items, count, std::chrono::milliseconds(0)) > 0) return true;
+    // A thread woken on this CPU, such as ZeroMQ's I/O thread with the message this
+    // loop has just sent, would otherwise wait for the whole spin.
+    sched_yield();
   } while (std::chrono::steady_clock::now() < until);
   return false;
 }

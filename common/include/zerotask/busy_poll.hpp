@@ -16,7 +16,8 @@ namespace zerotask {
 constexpr std::chrono::microseconds kDefaultBusyPoll{50};
 
 // Looks at `items` (wait_ready with a zero timeout) until one is ready (true) or
-// `budget` has passed (false). A budget of 0 looks once.
+// `budget` has passed (false), yielding the CPU between looks to any thread
+// waiting for it. A budget of 0 looks once.
 bool busy_poll(zmq::pollitem_t* items, std::size_t count, std::chrono::microseconds budget);
 
 // The spin worth doing on the calling thread: `requested`, or 0 when the thread may
