@@ -15,7 +15,8 @@ constexpr std::string_view kSettingPrefix = "schedule/";
 constexpr std::int64_t kMinIntervalMs = 100;
 constexpr std::int64_t kMaxIntervalMs = 365LL * 24 * 3600 * 1000;
 // Fields of a task that make no sense for a task made again and again.
-constexpr std::string_view kNotInSchedule[] = {"depends_on", "countdown_ms", "eta", "idempotency_key", "wait"};
+constexpr std::string_view kNotInSchedule[] = {"depends_on",      "countdown_ms", "eta",
+                                               "idempotency_key", "wait",         "require_node"};
 
 [[noreturn]] void invalid(const std::string& message) {
   throw RpcError(rpc::kInvalidParams, message);

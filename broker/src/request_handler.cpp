@@ -1,5 +1,6 @@
 #include "request_handler.hpp"
 
+#include <algorithm>
 #include <array>
 
 #include "security/access_policy.hpp"
@@ -19,6 +20,11 @@ constexpr std::array<std::string_view, 7> kBuiltinBrokerMethods = {
     "broker.ping",    "broker.stats",         "broker.functions",    "broker.nodes",
     "broker.metrics", "broker.webhooks.take", "broker.webhooks.done"};
 constexpr std::int64_t kMaxWebhooksTaken = 1000;
+constexpr std::array<std::string_view, 6> kNodeMethods = {"node.hello",    "node.heartbeat", "node.done",
+                                                          "node.progress", "node.pull",      "node.bye"};
+// The fields of task.submit and of a task.submit_many entry that are not the task's.
+constexpr std::string_view kSubmitFields[] = {"wait", "require_node"};
+constexpr std::string_view kSubmitManyEntryFields[] = {"require_node"};
 
 TaskId read_task_id(const json& params) {
   std::string text = params::required_string(params::object(params), "id");
@@ -75,7 +81,7 @@ FunctionSpec read_function_spec(const json& entry) {
   } else {
     throw RpcError(rpc::kInvalidParams, "each function must be a name or an object with a name");
   }
-  check_name(spec.name, "a function name");
+  check_function_name(spec.name, "a function name");
   return spec;
 }
 
@@ -234,7 +240,9 @@ void RequestHandler::refuse(const std::string& reason, SteadyTime now) {
 }
 
 TaskSpec RequestHandler::read_spec(json& spec, std::size_t batch_size) const {
-  TaskSpec read = read_task_spec(spec, batch_size, unix_time_ms());
+  TaskSpec read = read_task_spec(spec, batch_size, unix_time_ms(),
+                                 batch_size == 0 ? std::span<const std::string_view>(kSubmitFields)
+                                                 : std::span<const std::string_view>(kSubmitManyEntryFields));
   if (params::boolean(spec, "require_node", false) && !scheduler_.is_served(read.task.queue, read.task.function)) {
     const NewTask& task = read.task;
     std::string where = task.queue == kDefaultQueue ? "" : " from queue '" + task.queue + "'";
@@ -251,18 +259,17 @@ json RequestHandler::submit_many(json& spec, const Submitter& submitter) {
   }
   std::vector<TaskSpec> specs;
   specs.reserve(tasks->size());
-  std::size_t largest_payload = 0;
   for (std::size_t i = 0; i < tasks->size(); ++i) {
     try {
       specs.push_back(read_spec((*tasks)[i], tasks->size()));
       scheduler_.check_dependencies(specs.back().existing_dependencies());
+      scheduler_.check_submissions(0, specs.back().task.params_json.size(), submitter);
     } catch (const RpcError& error) {
       throw RpcError(error.code(), "tasks[" + std::to_string(i) + "]: " + error.error().message, error.error().data);
     }
-    largest_payload = std::max(largest_payload, specs.back().task.params_json.size());
   }
   // All or nothing: a limit or a cycle refuses the whole batch before any task is made.
-  scheduler_.check_submissions(specs.size(), largest_payload, submitter);
+  scheduler_.check_submissions(specs.size(), 0, submitter);
   std::vector<std::size_t> order = creation_order(specs);
   std::vector<TaskId> made(specs.size(), 0);
   for (std::size_t index : order) {
@@ -329,6 +336,10 @@ std::optional<json> RequestHandler::call_task_method(rpc::Request& request, cons
 std::optional<json> RequestHandler::call_node_method(const rpc::Request& request, const std::string& routing_id,
                                                      const AccessKey* caller, SteadyTime now) {
   const std::string& method = request.method;
+  // Before the hello check: an unknown method is unknown whoever calls it.
+  if (std::find(kNodeMethods.begin(), kNodeMethods.end(), method) == kNodeMethods.end()) {
+    throw RpcError(method_not_found(method));
+  }
   if (method == "node.hello") {
     const json& spec = params::object(request.params);
     std::string name = params::required_string(spec, "node");

@@ -85,6 +85,22 @@ void read_dependencies(const json& spec, std::size_t batch_size, TaskSpec& read)
   }
 }
 
+// Every field read_task_spec reads.
+constexpr std::string_view kTaskFields[] = {
+    "function", "params",        "max_retries", "timeout_ms", "idempotency_key",       "queue",
+    "priority", "countdown_ms",  "eta",         "depends_on", "on_dependency_failure", "pass_results",
+    "unique",   "result_ttl_ms", "callback_url"};
+
+void check_fields(const json& spec, std::span<const std::string_view> caller_fields) {
+  auto known = [](std::span<const std::string_view> names, const std::string& key) {
+    return std::find(names.begin(), names.end(), key) != names.end();
+  };
+  for (const auto& item : spec.items()) {
+    if (!known(kTaskFields, item.key()) && !known(caller_fields, item.key()))
+      invalid("unknown field '" + item.key() + "'");
+  }
+}
+
 constexpr std::string_view kDependencyFailureNames[] = {"cancel", "run"};
 constexpr std::string_view kPassResultsNames[] = {"none", "prepend", "list"};
 
@@ -92,6 +108,14 @@ constexpr std::string_view kPassResultsNames[] = {"none", "prepend", "list"};
 
 void check_name(std::string_view name, std::string_view what) {
   if (name.empty() || name.size() > kMaxNameBytes) invalid(std::string(what) + " must be 1 to 128 bytes");
+}
+
+void check_function_name(std::string_view name, std::string_view what) {
+  check_name(name, what);
+  if (rpc::is_reserved_method(name)) {
+    invalid(std::string(what) + " '" + std::string(name) +
+            "' is in a reserved namespace (task., node., broker., schedule., limits., event., rpc.)");
+  }
 }
 
 std::optional<int> optional_max_retries(const json& object) {
@@ -103,12 +127,14 @@ std::int64_t optional_timeout_ms(const json& object) {
   return params::integer(object, "timeout_ms", 0, 1, kMaxTaskTimeoutMs);
 }
 
-TaskSpec read_task_spec(json& spec, std::size_t batch_size, std::int64_t unix_now) {
+TaskSpec read_task_spec(json& spec, std::size_t batch_size, std::int64_t unix_now,
+                        std::span<const std::string_view> caller_fields) {
   if (!spec.is_object()) invalid("a task must be an object");
+  check_fields(spec, caller_fields);
   TaskSpec read;
   NewTask& task = read.task;
   task.function = params::required_string(spec, "function");
-  check_name(task.function, "function");
+  check_function_name(task.function, "function");
   bool array_params = true;
   if (auto params = spec.find("params"); params != spec.end() && !params->is_null()) {
     if (!params->is_array() && !params->is_object()) invalid("params must be an array, an object or null");

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -30,8 +31,11 @@ struct TaskSpec {
 
 // Reads one spec; `batch_size` is the size of its task.submit_many batch (0 for a
 // task.submit, where depends_on takes ids only). Moves the params out of `spec`.
-// Throws RpcError(invalid_params) naming the bad field.
-TaskSpec read_task_spec(json& spec, std::size_t batch_size, std::int64_t unix_now);
+// Throws RpcError(invalid_params) naming the bad field, also for a field that is
+// neither a task's nor one of `caller_fields` (those the caller reads itself, such
+// as task.submit's wait), so that a misspelt option is never silently dropped.
+TaskSpec read_task_spec(json& spec, std::size_t batch_size, std::int64_t unix_now,
+                        std::span<const std::string_view> caller_fields = {});
 
 // The indexes of `specs` in an order where each comes after the entries it depends
 // on (else in the order given). Throws RpcError(invalid_params) for a cycle.
@@ -39,6 +43,9 @@ std::vector<std::size_t> creation_order(const std::vector<TaskSpec>& specs);
 
 // Shared checks of fields that appear in specs and in node.hello.
 void check_name(std::string_view name, std::string_view what);
+// A function name: check_name, and outside the reserved namespaces, whose methods
+// a call could never reach.
+void check_function_name(std::string_view name, std::string_view what);
 std::optional<int> optional_max_retries(const json& object);
 std::int64_t optional_timeout_ms(const json& object);
 

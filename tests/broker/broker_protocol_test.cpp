@@ -25,8 +25,9 @@ BrokerConfig config_for(const std::string& endpoint) {
 // A broker serving on a free endpoint in a background thread for one test.
 struct RunningBroker {
   explicit RunningBroker(std::function<void(Broker&)> setup = nullptr)
-      : endpoint(zerotask::testing::free_tcp_endpoint()),
-        broker(config_for(endpoint)) {
+      : RunningBroker(config_for(zerotask::testing::free_tcp_endpoint()), std::move(setup)) {}
+  explicit RunningBroker(const BrokerConfig& config, std::function<void(Broker&)> setup = nullptr)
+      : endpoint(config.endpoint), broker(config) {
     if (setup) setup(broker);
     thread = std::thread([this] { broker.run(); });
   }
@@ -88,15 +89,14 @@ TEST_CASE("every kind of malformed message gets its documented error and the bro
        rpc::kInvalidParams, "timeout_ms must be between"},
       {R"({"jsonrpc":"2.0","id":1,"method":"task.nope"})", rpc::kMethodNotFound, "method not found"},
       {R"({"jsonrpc":"2.0","id":1,"method":"rpc.discover"})", rpc::kMethodNotFound, "method not found"},
-      {R"({"jsonrpc":"2.0","id":1,"method":"task.get","params":{"id":"00000000000000ff"}})", rpc::kNotFound,
-       "no task"},
+      {R"({"jsonrpc":"2.0","id":1,"method":"task.get","params":{"id":"00000000000000ff"}})", rpc::kNotFound, "no task"},
       {R"({"jsonrpc":"2.0","id":1,"method":"node.heartbeat"})", rpc::kUnknownNode, "unknown node"},
       {R"({"jsonrpc":"2.0","id":1,"method":"task.submit","params":{"function":"add","require_node":true}})",
        rpc::kNoNode, "no node serves 'add'"},
-      {R"({"jsonrpc":"2.0","id":1,"method":"task.list","params":{"offset":18446744073709551615}})",
-       rpc::kInvalidParams, "offset must be between"},
-      {R"({"jsonrpc":"2.0","id":1,"method":"node.hello","params":{"node":"n","functions":["f"]}})",
-       rpc::kInvalidParams, "slots is required"},
+      {R"({"jsonrpc":"2.0","id":1,"method":"task.list","params":{"offset":18446744073709551615}})", rpc::kInvalidParams,
+       "offset must be between"},
+      {R"({"jsonrpc":"2.0","id":1,"method":"node.hello","params":{"node":"n","functions":["f"]}})", rpc::kInvalidParams,
+       "slots is required"},
       {R"({"jsonrpc":"2.0","id":1,"method":")" + std::string(200, 'f') + R"("})", rpc::kInvalidParams,
        "a function name must be 1 to 128 bytes"},
   };
@@ -208,6 +208,37 @@ TEST_CASE("task.submit_many creates every task or none" * doctest::timeout(20)) 
   CHECK(listed["result"]["tasks"][0]["id"] == good["result"]["ids"][0]);
 }
 
+TEST_CASE("task.submit_many names the entry whose params pass the payload limit" * doctest::timeout(20)) {
+  BrokerConfig config = config_for(zerotask::testing::free_tcp_endpoint());
+  config.max_payload_bytes = 100;
+  RunningBroker running(config);
+  zmq::context_t context;
+  RawPeer peer(context, running.endpoint);
+  std::string large(100, 'x');
+  json refused = peer.call("task.submit_many", {{"tasks",
+                                                 {{{"function", "noop"}},
+                                                  {{"function", "echo"}, {"params", {large}}},
+                                                  {{"function", "echo"}, {"params", {large + large}}}}}});
+  CHECK(error_of(refused)["code"] == rpc::kOverloaded);
+  CHECK(error_of(refused)["message"].get<std::string>().starts_with("tasks[1]: params of "));
+  CHECK(error_of(refused)["data"]["limit"] == "max_payload_bytes");
+  CHECK(peer.call("broker.stats")["result"]["submitted"] == 0);
+}
+
+TEST_CASE("task.submit refuses a field it does not know, naming it" * doctest::timeout(20)) {
+  RunningBroker running;
+  zmq::context_t context;
+  RawPeer peer(context, running.endpoint);
+  json refused = peer.call("task.submit", {{"function", "noop"}, {"max_retry", 5}});
+  CHECK(error_of(refused)["code"] == rpc::kInvalidParams);
+  CHECK(error_of(refused)["message"] == "unknown field 'max_retry'");
+  json in_batch =
+      peer.call("task.submit_many", {{"tasks", {{{"function", "noop"}}, {{"function", "noop"}, {"wait", true}}}}});
+  CHECK(error_of(in_batch)["message"] == "tasks[1]: unknown field 'wait'");
+  CHECK(peer.call("task.submit", {{"function", "noop"}, {"require_node", false}, {"wait", false}})["result"]["state"] ==
+        "QUEUED");
+}
+
 TEST_CASE("a batch of more than 10000 messages is refused whole" * doctest::timeout(20)) {
   RunningBroker running;
   zmq::context_t context;
@@ -227,11 +258,22 @@ TEST_CASE("node.done from a peer that never said hello is refused and counted as
   RawPeer stranger(context, running.endpoint);
   stranger.send(json{{"jsonrpc", "2.0"},
                      {"method", "node.done"},
-                     {"params", {{"results", {{{"id", "0000000000000001"}, {"attempt", 1}, {"result", 1}},
-                                              {{"id", "0000000000000002"}, {"attempt", 1}, {"result", 2}}}}}}});
+                     {"params",
+                      {{"results",
+                        {{{"id", "0000000000000001"}, {"attempt", 1}, {"result", 1}},
+                         {{"id", "0000000000000002"}, {"attempt", 1}, {"result", 2}}}}}}});
   json refused = stranger.call("node.heartbeat");
   CHECK(error_of(refused)["code"] == -32008);
   CHECK(stranger.call("broker.stats")["result"]["stale_results"] == 2);
+}
+
+TEST_CASE("an unknown node method is method-not-found, whether or not the peer said hello" * doctest::timeout(20)) {
+  RunningBroker running;
+  zmq::context_t context;
+  RawPeer stranger(context, running.endpoint);
+  json refused = stranger.call("node.nope");
+  CHECK(error_of(refused)["code"] == rpc::kMethodNotFound);
+  CHECK(error_of(refused)["message"] == "method not found: node.nope");
 }
 
 TEST_CASE("task.submit with an idempotency key answers a second time for the first task" * doctest::timeout(20)) {
@@ -263,12 +305,12 @@ TEST_CASE("node.hello accepts functions with defaults and refuses malformed ones
                                        {"slots", 1},
                                        {"running", json::array()}});
   CHECK(good.contains("result"));
-  CHECK(error_of(node.call("node.hello", {{"node", "n"}, {"functions", {{{"max_retries", 0}}}}, {"slots", 1}}))["code"] ==
-        -32602);
-  CHECK(error_of(node.call("node.hello", {{"node", "n"}, {"functions", {7}}, {"slots", 1}}))["code"] == -32602);
   CHECK(error_of(node.call("node.hello",
-                           {{"node", "n"}, {"functions", {"add"}}, {"slots", 1}, {"running", {{{"id", "zz"}}}}}))["code"] ==
-        -32602);
+                           {{"node", "n"}, {"functions", {{{"max_retries", 0}}}}, {"slots", 1}}))["code"] == -32602);
+  CHECK(error_of(node.call("node.hello", {{"node", "n"}, {"functions", {7}}, {"slots", 1}}))["code"] == -32602);
+  CHECK(error_of(node.call(
+            "node.hello",
+            {{"node", "n"}, {"functions", {"add"}}, {"slots", 1}, {"running", {{{"id", "zz"}}}}}))["code"] == -32602);
 }
 
 TEST_CASE("broker.metrics answers with the figures of docs/PROTOCOL.md and its name is built in" *

@@ -234,6 +234,24 @@ TEST_CASE("the existing fields keep their messages" * doctest::timeout(10)) {
   CHECK(refusal(with({{"idempotency_key", ""}})) == "idempotency_key must be 1 to 128 bytes");
 }
 
+TEST_CASE("a field that is not a task's is refused by name, unless the caller reads it" * doctest::timeout(10)) {
+  CHECK(refusal(with({{"max_retry", 5}})) == "unknown field 'max_retry'");
+  CHECK(refusal(with({{"wait", true}})) == "unknown field 'wait'");
+  json spec = wire(with({{"wait", true}, {"max_retries", 2}}));
+  constexpr std::string_view kWait[] = {"wait"};
+  CHECK(read_task_spec(spec, 0, kNow, kWait).task.max_retries == 2);
+}
+
+TEST_CASE("a function in a reserved namespace is refused: no call could reach it" * doctest::timeout(10)) {
+  for (const char* name : {"task.get", "node.x", "broker.ping", "schedule.add", "limits.set", "event.emit", "rpc.x"}) {
+    CAPTURE(name);
+    CHECK(refusal({{"function", name}}) ==
+          "function '" + std::string(name) +
+              "' is in a reserved namespace (task., node., broker., schedule., limits., event., rpc.)");
+  }
+  CHECK(refusal({{"function", "tasks.get"}}).empty());
+}
+
 TEST_CASE("creation_order keeps a batch's order when nothing depends on anything" * doctest::timeout(10)) {
   auto specs = batch({with(json::object()), with(json::object()), with(json::object()), with(json::object())});
   CHECK(creation_order(specs) == std::vector<std::size_t>{0, 1, 2, 3});
