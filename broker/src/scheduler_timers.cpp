@@ -12,7 +12,7 @@
 namespace zerotask::broker {
 
 void Scheduler::shutdown() {
-  rpc::Error stopping{rpc::kInternalError, "the broker is stopping", nullptr};
+  rpc::Error stopping{rpc::kInternalError, "the broker is stopping", json{{"type", rpc::kBrokerStoppingType}}};
   for (auto& [id, waiters] : waiters_) {
     for (const Waiter& waiter : waiters) outbox_.reply_error(waiter.to, stopping);
   }

@@ -34,6 +34,11 @@ void log_warning(const std::string& message) {
   log(LogLevel::Warn, "client", message);
 }
 
+bool is_broker_stopping(const std::optional<rpc::Error>& error) {
+  return error && error->code == rpc::kInternalError && error->data.is_object() &&
+         error->data.value("type", "") == rpc::kBrokerStoppingType;
+}
+
 }  // namespace
 
 IoLoop::IoLoop(zmq::context_t& context, Settings settings)
@@ -185,6 +190,11 @@ void IoLoop::handle_reply(std::string_view body) {
     auto it = pending_.find(response->id.get<std::uint64_t>());
     // Not pending: answered after its deadline, or failed when its connection dropped.
     if (it == pending_.end()) continue;
+    if (it->second.resendable && is_broker_stopping(response->error)) {
+      it->second.transmitted = false;
+      held_for_restart_.push_back(it->first);
+      continue;
+    }
     if (response->result) {
       complete(it, Outcome::success(std::move(*response->result)));
     } else {
@@ -231,6 +241,10 @@ void IoLoop::on_disconnected(Clock::time_point now) {
   disconnected_since_ = now;
   std::vector<std::uint64_t> resend;
   std::vector<std::uint64_t> lost;
+  for (std::uint64_t id : held_for_restart_) {
+    if (pending_.contains(id)) resend.push_back(id);
+  }
+  held_for_restart_.clear();
   for (auto& [id, pending] : pending_) {
     if (!pending.transmitted) continue;
     pending.transmitted = false;
@@ -333,8 +347,14 @@ void IoLoop::expire_deadlines(Clock::time_point now) {
     auto it = pending_.find(id);
     if (it == pending_.end() || it->second.deadline != deadline) continue;
     auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - it->second.added_at);
-    complete(it, Outcome::timed_out("no answer from the broker at " + settings_.broker_endpoint + " within " +
-                                    std::to_string(waited.count()) + " ms"));
+    std::string within = " within " + std::to_string(waited.count()) + " ms";
+    // Never sent for want of a connection: the broker was out of reach, not slow.
+    if (!connected_ && !it->second.transmitted) {
+      complete(it, Outcome::unreachable("cannot reach the broker at " + settings_.broker_endpoint + within +
+                                        handshake_failure_));
+    } else {
+      complete(it, Outcome::timed_out("no answer from the broker at " + settings_.broker_endpoint + within));
+    }
   }
 }
 
@@ -377,6 +397,7 @@ void IoLoop::close(const std::string& message) {
   PendingMap pending;
   pending.swap(pending_);
   unsent_.clear();
+  held_for_restart_.clear();
   deadlines_.clear();
   for (auto& [id, request] : pending) request.done(Outcome::unreachable(message));
   for (auto& [topic, states] : watchers_) {

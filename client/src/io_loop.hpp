@@ -11,7 +11,10 @@
 //   connect_timeout while not connected fails with BrokerUnreachable. Requests sent
 //   over a connection that dropped cannot be answered (the broker routes answers
 //   to the connection a request came on): resendable ones (all but direct calls)
-//   go out again on the next connection, the others fail at once.
+//   go out again on the next connection, the others fail at once. A resendable
+//   request the broker answers with "the broker is stopping" (its waiting callers'
+//   answer when it shuts down) waits the same way: it goes out again once the
+//   connection has dropped and come back, to the restarted broker.
 // - A SUB on the event endpoint, made the first time an event callback is set,
 //   subscribed to "task.<id>" for each task with callbacks.
 // Every request in flight has a completion that runs exactly once: on an answer,
@@ -108,6 +111,9 @@ class IoLoop {
 
   PendingMap pending_;
   std::deque<std::uint64_t> unsent_;
+  // Resendable requests answered "the broker is stopping": sent again after the
+  // connection drops and comes back (on_disconnected moves them into unsent_).
+  std::vector<std::uint64_t> held_for_restart_;
   std::vector<Deadline> deadlines_;  // a min-heap on the deadline
 
   std::unordered_map<std::string, std::vector<std::shared_ptr<FutureState>>> watchers_;  // topic -> futures

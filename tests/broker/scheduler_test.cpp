@@ -60,9 +60,11 @@ TEST_CASE("a failing task answers the caller with task_failed and the task id" *
   f.submit(std::move(failing), f.client(1));
   f.scheduler.dispatch();
   json tasks = f.runs_for("n1");
-  f.scheduler.done("n1", json::array({json{{"id", tasks[0]["id"]},
-                              {"attempt", 1},
-                              {"error", {{"code", -32000}, {"message", "boom"}, {"data", {{"type", "std::runtime_error"}}}}}}}));
+  f.scheduler.done(
+      "n1", json::array({json{
+                {"id", tasks[0]["id"]},
+                {"attempt", 1},
+                {"error", {{"code", -32000}, {"message", "boom"}, {"data", {{"type", "std::runtime_error"}}}}}}}));
   json replies = f.take_replies();
   REQUIRE(replies.size() == 1);
   CHECK(replies[0]["error"]["code"] == -32000);
@@ -231,6 +233,10 @@ TEST_CASE("stopping answers every waiting caller with an error" * doctest::timeo
   f.scheduler.shutdown();
   json replies = f.take_replies();
   REQUIRE(replies.size() == 2);
-  for (auto& reply : replies) CHECK(reply["error"]["message"] == "the broker is stopping");
+  for (auto& reply : replies) {
+    CHECK(reply["error"]["code"] == rpc::kInternalError);
+    CHECK(reply["error"]["message"] == "the broker is stopping");
+    CHECK(reply["error"]["data"]["type"] == "zerotask::BrokerStopping");
+  }
   CHECK(f.scheduler.next_deadline() <= f.now + 1s);
 }

@@ -87,6 +87,14 @@ class FakeBroker::Loop {
     for (auto& [id, task] : tasks_) task.waiters.clear();
   }
 
+  void stop_gracefully() {
+    rpc::Error stopping{rpc::kInternalError, "the broker is stopping", {{"type", rpc::kBrokerStoppingType}}};
+    for (auto& [id, task] : tasks_) {
+      for (const Waiter& waiter : task.waiters) reply(waiter.envelope, rpc::encode_error(waiter.request_id, stopping));
+    }
+    stop();
+  }
+
   void start() {
     if (router_) return;
     zmq::socket_t router(context_, zmq::socket_type::router);
@@ -577,6 +585,10 @@ void FakeBroker::refuse(const std::string& method, rpc::Error error) {
 
 void FakeBroker::stop() {
   loop_->sync([&] { loop_->stop(); });
+}
+
+void FakeBroker::stop_gracefully() {
+  loop_->sync([&] { loop_->stop_gracefully(); });
 }
 
 void FakeBroker::start() {

@@ -70,6 +70,9 @@ class FakeBroker {
   // calls waiting for an answer are forgotten; tasks and keys are kept. start()
   // binds it again.
   void stop();
+  // Answers every call waiting for an answer with the error a broker gives them when
+  // it is shut down ("the broker is stopping"), then stop().
+  void stop_gracefully();
   void start();
 
   // Ids of the tasks of `function`, in the order they were submitted.

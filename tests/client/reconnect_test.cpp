@@ -6,6 +6,7 @@
 #include <chrono>
 #include <future>
 #include <string>
+#include <thread>
 
 #include "client_test_helpers.hpp"
 #include "fake_broker.hpp"
@@ -35,6 +36,27 @@ TEST_CASE("a call in flight across a broker restart gets its result, and the bro
   CHECK(call.get() == "once");
   CHECK(broker.tasks_of("slow").size() == 1);
   CHECK(broker.last_params("task.submit")["idempotency_key"] == broker.task(id)["idempotency_key"]);
+}
+
+TEST_CASE("a call and a future waiting when the broker is shut down get their results from the restarted broker" *
+          doctest::timeout(30)) {
+  FakeBroker broker;
+  broker.hold("slow");
+  zerotask::Client client(broker.endpoint(), quick_options());
+
+  auto call = std::async(std::launch::async, [&] { return client.call("slow", 1); });
+  zerotask::TaskFuture future = client.submit("slow", 2);
+  REQUIRE(wait_until([&] { return broker.tasks_of("slow").size() == 2 && broker.requests("task.wait") == 1; }, 5s));
+  broker.stop_gracefully();
+  std::this_thread::sleep_for(200ms);
+  broker.start();
+  REQUIRE(wait_until([&] { return broker.requests("task.submit") == 3 && broker.requests("task.wait") == 2; }, 5s));
+  broker.finish_all("slow", [](const json& params) { return params.at(0); });
+  REQUIRE(call.wait_for(5s) == std::future_status::ready);
+  CHECK(call.get() == 1);
+  REQUIRE(future.wait(5s));
+  CHECK(future.result() == 2);
+  CHECK(broker.tasks_of("slow").size() == 2);
 }
 
 TEST_CASE("a submission whose answer was lost is sent again with its key and the future follows the one task" *
@@ -80,6 +102,20 @@ TEST_CASE("other requests in flight across a broker restart are sent again and a
   REQUIRE(stats.wait_for(5s) == std::future_status::ready);
   CHECK(stats.get()["store"] == "fake");
   CHECK(broker.requests("broker.stats") == 2);
+}
+
+TEST_CASE("a request whose deadline passes before the broker was ever reached fails as unreachable" *
+          doctest::timeout(30)) {
+  zerotask::ClientOptions options = quick_options();
+  options.connect_timeout = 5s;
+  std::string endpoint = zerotask::testing::free_tcp_endpoint();
+  zerotask::Client client(endpoint, options);
+  try {
+    client.request("broker.ping", nullptr, 300ms);
+    FAIL("the request did not throw");
+  } catch (const zerotask::BrokerUnreachable& error) {
+    CHECK(std::string(error.what()) == "cannot reach the broker at " + endpoint + " within 300 ms");
+  }
 }
 
 TEST_CASE("with the broker gone for good, a call and a future in flight fail before their deadlines" *

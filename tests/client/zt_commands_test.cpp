@@ -5,6 +5,7 @@
 #include <chrono>
 #include <future>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -43,6 +44,24 @@ json echo(const json& params) {
 }
 
 }  // namespace
+
+TEST_CASE("zt call with a --timeout waits through a broker shutdown and a restart slower than 3 s" *
+          doctest::timeout(60)) {
+  FakeBroker broker;
+  broker.hold("slow");
+  auto call = std::async(std::launch::async, [&] { return zt(broker, {"call", "slow", "7", "--timeout", "20000"}); });
+  REQUIRE(wait_until([&] { return broker.tasks_of("slow").size() == 1; }, 10s));
+  broker.stop_gracefully();
+  std::this_thread::sleep_for(3500ms);
+  broker.start();
+  REQUIRE(wait_until([&] { return broker.requests("task.submit") == 2; }, 10s));
+  broker.finish(broker.tasks_of("slow").front(), 7);
+  REQUIRE(call.wait_for(10s) == std::future_status::ready);
+  CommandResult result = call.get();
+  CHECK(result.exit_code == 0);
+  CHECK(result.output == "7\n");
+  CHECK(broker.tasks_of("slow").size() == 1);
+}
 
 TEST_CASE("zt submit sends the task options it is given" * doctest::timeout(60)) {
   FakeBroker broker;

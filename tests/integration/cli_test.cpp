@@ -13,9 +13,13 @@ using nlohmann::json;
 
 namespace {
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
 
-std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
+std::string first_line(const std::string& text) {
+  return text.substr(0, text.find('\n'));
+}
 
 // How many tasks of `function` the broker holds.
 int tasks_of(SystemFixture& system, const std::string& function) {
@@ -117,6 +121,12 @@ TEST_CASE("zt exits with distinct codes for an unknown task, bad usage and an un
   auto unreachable = run_command(bin_dir() + "/zt", {"ping", "--broker", free_tcp_endpoint()});
   CHECK(unreachable.exit_code == 3);
   CHECK(contains(unreachable.output, "cannot reach the broker"));
+  // A --timeout shorter than the wait for a connection still says why nothing came.
+  auto unreachable_in_time =
+      run_command(bin_dir() + "/zt", {"ping", "--timeout", "500", "--broker", free_tcp_endpoint()});
+  CHECK(unreachable_in_time.exit_code == 3);
+  CHECK(contains(unreachable_in_time.output, "cannot reach the broker"));
+  CHECK(contains(unreachable_in_time.output, "within 500 ms"));
 }
 
 // zt-bench's own are checked by bench_tests (it is not built for the sanitizer runs).
@@ -142,8 +152,8 @@ TEST_CASE("a broker that may run on one CPU only does not busy-poll, and says so
   auto broker = [](std::vector<std::string> prefix) {
     std::vector<std::string> args = {"-s", "TERM", "1"};
     args.insert(args.end(), prefix.begin(), prefix.end());
-    args.insert(args.end(), {bin_dir() + "/broker", "--endpoint", free_tcp_endpoint(), "--store", "memory",
-                             "--log-level", "info"});
+    args.insert(args.end(),
+                {bin_dir() + "/broker", "--endpoint", free_tcp_endpoint(), "--store", "memory", "--log-level", "info"});
     return run_command("/usr/bin/timeout", args, 20s);
   };
   std::vector<int> cpus = zerotask::allowed_cpus();

@@ -1,5 +1,7 @@
 #include "command_support.hpp"
 
+#include <algorithm>
+
 #include "arguments.hpp"
 #include "exit_codes.hpp"
 #include "output.hpp"
@@ -10,7 +12,11 @@ namespace zerotask::zt {
 ClientOptions client_options(const GlobalOptions& global) {
   ClientOptions options;
   options.event_endpoint = global.events;
-  if (global.timeout_ms > 0) options.call_timeout = std::chrono::milliseconds(global.timeout_ms);
+  if (global.timeout_ms > 0) {
+    options.call_timeout = std::chrono::milliseconds(global.timeout_ms);
+    // A broker that is restarting may take that long to come back, too.
+    options.connect_timeout = std::max(options.connect_timeout, options.call_timeout);
+  }
   try {
     options.curve = resolve_curve_credentials(global.curve_key_file, global.broker_key_file);
   } catch (const std::runtime_error& error) {

@@ -11,9 +11,10 @@
 // The connection outlives broker restarts: ZeroMQ reconnects by itself, and every
 // request still waiting for an answer when the connection dropped is sent again
 // once it is back, submissions with the same idempotency key (so a task is never
-// made twice) and a future's long polls with them. A request whose connection is
-// not back within connect_timeout fails with BrokerUnreachable; none waits past
-// its own deadline.
+// made twice) and a future's long polls with them; so are those a broker that is
+// shut down answers with "the broker is stopping". A request whose connection is
+// not back within connect_timeout fails with BrokerUnreachable, as does one whose
+// deadline passes before the broker was reached; none waits past its own deadline.
 //
 //   zerotask::Client client("tcp://127.0.0.1:5555");
 //   zerotask::json sum = client.call("add", 5, 6);          // 11

@@ -28,6 +28,11 @@ enum ErrorCode : int {
   kNotRetryable = -32011       // task.retry of a task that is not FAILED
 };
 
+// data.type of the -32603 error that answers every waiting caller when the broker
+// stops: nothing went wrong with the request, which a client may send again (with
+// the same idempotency key) once the broker is back.
+inline constexpr std::string_view kBrokerStoppingType = "zerotask::BrokerStopping";
+
 // A short stable name for a code ("task_failed", "parse_error", ...), used by the
 // command line and in logs; "error" for codes outside the list.
 std::string_view error_code_name(int code);
