@@ -263,7 +263,7 @@ json RequestHandler::submit_many(json& spec, const Submitter& submitter) {
     try {
       specs.push_back(read_spec((*tasks)[i], tasks->size()));
       scheduler_.check_dependencies(specs.back().existing_dependencies());
-      scheduler_.check_submissions(0, specs.back().task.params_json.size(), submitter);
+      scheduler_.check_payload(specs.back().task.params_json.size());
     } catch (const RpcError& error) {
       throw RpcError(error.code(), "tasks[" + std::to_string(i) + "]: " + error.error().message, error.error().data);
     }
@@ -336,10 +336,6 @@ std::optional<json> RequestHandler::call_task_method(rpc::Request& request, cons
 std::optional<json> RequestHandler::call_node_method(const rpc::Request& request, const std::string& routing_id,
                                                      const AccessKey* caller, SteadyTime now) {
   const std::string& method = request.method;
-  // Before the hello check: an unknown method is unknown whoever calls it.
-  if (std::find(kNodeMethods.begin(), kNodeMethods.end(), method) == kNodeMethods.end()) {
-    throw RpcError(method_not_found(method));
-  }
   if (method == "node.hello") {
     const json& spec = params::object(request.params);
     std::string name = params::required_string(spec, "node");
@@ -369,6 +365,10 @@ std::optional<json> RequestHandler::call_node_method(const rpc::Request& request
         if (results != request.params.end() && results->is_array()) count = results->size();
       }
       scheduler_.refuse_from_unknown_peer(count);
+    }
+    // An unknown method is unknown whoever calls it.
+    if (std::find(kNodeMethods.begin(), kNodeMethods.end(), method) == kNodeMethods.end()) {
+      throw RpcError(method_not_found(method));
     }
     throw RpcError(rpc::kUnknownNode, "unknown node: send node.hello first");
   }

@@ -166,11 +166,7 @@ void Scheduler::check_store_available() const {
 
 void Scheduler::check_submissions(std::size_t count, std::size_t largest_payload, const Submitter& submitter) const {
   check_store_available();
-  if (largest_payload > config_.max_payload_bytes) {
-    overloaded("max_payload_bytes", config_.max_payload_bytes,
-               "params of " + std::to_string(largest_payload) + " bytes exceed the limit of " +
-                   std::to_string(config_.max_payload_bytes) + " bytes (--max-payload-bytes)");
-  }
+  check_payload(largest_payload);
   if (waiting_tasks() + count > config_.max_queued) {
     overloaded("max_queued", config_.max_queued,
                "the broker holds its limit of " + std::to_string(config_.max_queued) +
@@ -184,6 +180,14 @@ void Scheduler::check_submissions(std::size_t count, std::size_t largest_payload
                  "key '" + submitter.name + "' has " + std::to_string(held) + " waiting tasks and its quota is " +
                      std::to_string(*submitter.max_queued) + " (max_queued in the keys file); try again later");
     }
+  }
+}
+
+void Scheduler::check_payload(std::size_t bytes) const {
+  if (bytes > config_.max_payload_bytes) {
+    overloaded("max_payload_bytes", config_.max_payload_bytes,
+               "params of " + std::to_string(bytes) + " bytes exceed the limit of " +
+                   std::to_string(config_.max_payload_bytes) + " bytes (--max-payload-bytes)");
   }
 }
 

@@ -120,6 +120,8 @@ class Scheduler {
   // Throws the error that submit() would for `count` new tasks of these payloads
   // from this submitter.
   void check_submissions(std::size_t count, std::size_t largest_payload, const Submitter& submitter = {}) const;
+  // Throws overloaded when params of `bytes` pass --max-payload-bytes.
+  void check_payload(std::size_t bytes) const;
   // Throws store_unavailable while the store cannot write.
   void check_store_available() const;
   bool store_available() const { return store_available_; }
