@@ -31,7 +31,8 @@ json hand_out(Fixture& f) {
 
 }  // namespace
 
-TEST_CASE("a failed attempt waits out a backoff as PENDING and then runs again" * doctest::timeout(10)) {
+TEST_CASE("a failed attempt waits out a backoff as PENDING and runs again, showing that attempt's error until it ends" *
+          doctest::timeout(10)) {
   Fixture f;
   f.hello("n1", "node-1", "flaky", 1, f.now);
   NewTask flaky = task("flaky");
@@ -51,10 +52,13 @@ TEST_CASE("a failed attempt waits out a backoff as PENDING and then runs again" 
   CHECK(record->state == TaskState::Queued);
   json second = hand_out(f);
   CHECK(second["attempt"] == 2);
+  CHECK(record->state == TaskState::Running);
+  CHECK(to_json(*record)["error"]["message"] == "try again");
   f.scheduler.done("n1", success(second, "finally"));
   json replies = f.take_replies();
   REQUIRE(replies.size() == 1);
   CHECK(replies[0]["result"] == "finally");
+  CHECK_FALSE(to_json(*record).contains("error"));
   CHECK(f.scheduler.stats(f.now)["retried"] == 1);
 }
 
