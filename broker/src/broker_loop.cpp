@@ -1,5 +1,6 @@
 #include "broker_loop.hpp"
 
+#include <iterator>
 #include <random>
 
 #include "zerotask/busy_poll.hpp"
@@ -204,16 +205,16 @@ void BrokerLoop::read_subscriptions() {
 }
 
 void BrokerLoop::flush() {
+  bool changed = store_->changed_since_commit();
   bool committed = store_->commit();
   if (!committed && !store_failing_) {
     // What this turn was about to send depends on changes that are not stored: it
-    // waits for a commit that succeeds. Until then nothing new is accepted, so what
-    // later turns send (refusals, answers to reads) depends on nothing unstored.
+    // waits for a commit that succeeds. Until then nothing new is accepted.
     log(LogLevel::Error, "broker",
         "the store cannot write: " + store_->last_error() + "; refusing submissions until it can");
     store_failing_ = true;
-    held_ = Turn{outbox_.take_messages(), outbox_.take_events()};
     scheduler_.set_store_available(false, store_->last_error());
+    hold(Turn{outbox_.take_messages(), outbox_.take_events()}, true);
     return;
   }
   if (committed && store_failing_) {
@@ -222,7 +223,28 @@ void BrokerLoop::flush() {
     scheduler_.set_store_available(true, "");
     send(std::exchange(held_, {}));
   }
-  send(Turn{outbox_.take_messages(), outbox_.take_events()});
+  Turn turn{outbox_.take_messages(), outbox_.take_events()};
+  if (store_failing_) {
+    // A turn that changed something (a node's result, say) waits with the first
+    // one; a turn that changed nothing (refusals, reads) goes out, except to nodes:
+    // a node lets go of the results it sent once a later heartbeat is answered, so
+    // nothing is answered to a node until its results can be stored.
+    hold(std::move(turn), changed);
+    return;
+  }
+  send(std::move(turn));
+}
+
+void BrokerLoop::hold(Turn turn, bool whole) {
+  Turn now;
+  for (auto& message : turn.messages) {
+    bool wait = whole || scheduler_.is_node(std::string(message.to.routing_id()));
+    (wait ? held_.messages : now.messages).push_back(std::move(message));
+  }
+  auto& events = whole ? held_.events : now.events;
+  events.insert(events.end(), std::make_move_iterator(turn.events.begin()),
+                std::make_move_iterator(turn.events.end()));
+  send(std::move(now));
 }
 
 void BrokerLoop::send(Turn turn) {

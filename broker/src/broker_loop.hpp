@@ -63,6 +63,9 @@ class BrokerLoop {
   // while the store cannot write.
   void flush();
   void send(Turn turn);
+  // Adds `turn` to what waits for a successful commit: all of it when `whole`, else
+  // only its messages to nodes; sends the rest.
+  void hold(Turn turn, bool whole);
   void send_message(OutgoingMessage& message);
 
   BrokerConfig config_;
@@ -78,7 +81,8 @@ class BrokerLoop {
   std::unique_ptr<TaskStore> store_;
   Outbox outbox_;
   bool store_failing_ = false;
-  Turn held_;  // the turn whose commit failed first, sent once a commit succeeds
+  // What waits for a commit that succeeds, from the turns whose commit failed.
+  Turn held_;
   Scheduler scheduler_;
   PeriodicSchedules schedules_;
   RuleEngine rules_;

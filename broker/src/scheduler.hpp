@@ -182,6 +182,8 @@ class Scheduler {
   // Forgets a node (it said bye, vanished or stopped reading). Its leases are lost:
   // each task counts a failed attempt, except after a "bye".
   void drop_node(const std::string& routing_id, std::string_view reason);
+  // Whether `routing_id` is the connection of a node that has said hello.
+  bool is_node(const std::string& routing_id);
   // Answers every caller still waiting with an error: the broker is stopping.
   void shutdown();
 

@@ -241,6 +241,8 @@ std::optional<std::size_t> Scheduler::add_partial(TaskRecord& record, json parti
   return record.partials.size() - 1;
 }
 
+bool Scheduler::is_node(const std::string& routing_id) { return nodes_.find(routing_id) != nullptr; }
+
 void Scheduler::drop_node(const std::string& routing_id, std::string_view reason) {
   auto session = nodes_.remove(routing_id);
   if (!session) return;

@@ -774,3 +774,40 @@ TEST_CASE("a full filesystem refuses submissions with store_unavailable and serv
   }
   CHECK_MESSAGE(not_succeeded == 0, "acknowledged tasks not SUCCEEDED in the store");
 }
+
+TEST_CASE("a result that a broker with a full filesystem cannot store is not answered, and runs once after a crash" *
+          doctest::timeout(90)) {
+  FaultCluster cluster;
+  INFO(cluster.failure_context());
+  zerotask::fault::MountedTmpfs small(cluster.dir.file("small"), "4m");
+  REQUIRE_MESSAGE(small.mounted(), small.error());
+  std::string store = small.path() + "/tasks.db";
+  cluster.start_broker({}, store);
+  cluster.start_node("worker", 1);
+  REQUIRE(cluster.wait_for_nodes({"worker"}));
+
+  auto submitted = cluster.submit_effect("slow", 1500);
+  REQUIRE((submitted && submitted->contains("result")));
+  std::string id = (*submitted)["result"]["id"].get<std::string>();
+  REQUIRE(wait_until([&] { return cluster.task(id)["state"] == "RUNNING"; }, 5s));
+  zerotask::testing::RawPeer caller(cluster.context, cluster.endpoint);
+  caller.send(json{{"jsonrpc", "2.0"}, {"id", 1}, {"method", "task.wait"}, {"params", {{"id", id}, {"timeout_ms", 20000}}}});
+
+  std::string filler = small.path() + "/filler";
+  REQUIRE(zerotask::fault::fill_filesystem(filler) > 0);
+  // The node's result comes while no commit can succeed: whoever waits for it hears
+  // nothing, and the node, whose heartbeats go unanswered meanwhile, keeps it.
+  auto early = caller.receive_text(4s);
+  CHECK_MESSAGE(!early, "answered with a result the store does not hold: " << early.value_or(""));
+
+  CHECK(describe_exit(cluster.stop_broker(SIGKILL)) == "signal 9");
+  std::filesystem::remove(filler);
+  cluster.start_broker({}, store);
+  CHECK(cluster.drain({"slow"}, 20s));
+  CHECK(cluster.task(id)["state"] == "SUCCEEDED");
+  const std::set<std::string> keys = {"slow"};
+  auto report = check_ledger(cluster.ledger(), keys, keys);
+  INFO("ledger: " << report.summary());
+  CHECK(report.complete());
+  CHECK(report.duplicates.empty());
+}

@@ -6,6 +6,7 @@ namespace zerotask::broker {
 
 TaskRecord& MemoryTaskStore::insert(TaskRecord record) {
   TaskId id = record.id;
+  changed_ = true;
   return records_.insert_or_assign(id, std::move(record)).first->second;
 }
 

@@ -321,6 +321,7 @@ TaskRecord& SqliteTaskStore::insert(TaskRecord record) {
 }
 
 void SqliteTaskStore::mark_changed(const TaskRecord& record) {
+  records_.mark_changed(record);
   if (!inserted_.contains(record.id)) changed_.insert(record.id);
 }
 
@@ -332,6 +333,7 @@ void SqliteTaskStore::erase(TaskId id) {
 }
 
 bool SqliteTaskStore::commit() {
+  records_.commit();
   if (inserted_.empty() && changed_.empty() && erased_.empty() && settings_changed_.empty()) return true;
   try {
     statements_->begin.step();

@@ -37,6 +37,7 @@ class SqliteTaskStore final : public TaskStore {
   void erase(TaskId id) override;
   TaskPage list(const TaskQuery& query) const override { return records_.list(query); }
   bool commit() override;
+  bool changed_since_commit() const override { return records_.changed_since_commit(); }
   const std::string& last_error() const override { return last_error_; }
   std::size_t size() const override { return records_.size(); }
   std::optional<std::int64_t> size_bytes() override;

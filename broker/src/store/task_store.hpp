@@ -52,6 +52,10 @@ class TaskStore {
   // disk, an I/O error): the changes stay pending and the next commit tries again;
   // last_error() says what failed.
   virtual bool commit() = 0;
+  // Whether anything was changed since commit() was last called, whatever it
+  // returned: whether what the current turn is about to send may depend on changes
+  // that its commit did not store.
+  virtual bool changed_since_commit() const = 0;
   virtual const std::string& last_error() const = 0;
   virtual std::size_t size() const = 0;
   // The bytes the store takes, when it knows them cheaply (the SQLite store: its
