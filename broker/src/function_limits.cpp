@@ -66,7 +66,7 @@ FunctionLimits::Limit FunctionLimits::read(const json& params, SteadyTime now) {
 
 json FunctionLimits::set(const json& params, SteadyTime now) {
   std::string function = params::required_string(params::object(params), "function");
-  check_name(function, "function");
+  check_function_name(function, "function");
   Limit limit = read(params, now);
   json answer = to_json(function, limit);
   store_.put_setting(std::string(kSettingPrefix) + function, rpc::to_text(answer));

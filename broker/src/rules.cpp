@@ -72,13 +72,15 @@ json fill(const json& node, const json& values) {
   return node;
 }
 
-std::string fill_name(const json& make, const char* key, const json& values, std::string fallback) {
+// `check`: check_name, or check_function_name for the function.
+std::string fill_name(const json& make, const char* key, const json& values, std::string fallback,
+                      void (*check)(std::string_view, std::string_view)) {
   auto field = make.find(key);
   if (field == make.end()) return fallback;
   json filled = fill(*field, values);
   if (!filled.is_string()) throw std::invalid_argument(std::string(key) + " is not a string once filled in");
   std::string name = filled.get<std::string>();
-  check_name(name, key);
+  check(name, key);
   return name;
 }
 
@@ -87,6 +89,10 @@ void check_make(const json& make) {
   if (!make.is_object()) throw std::invalid_argument("make must be an object");
   auto function = make.find("function");
   if (function == make.end() || !function->is_string()) throw std::invalid_argument("make.function must be a string");
+  // A name without a placeholder is the name of every task the rule makes.
+  if (function->get<std::string>().find("${") == std::string::npos) {
+    check_function_name(function->get<std::string>(), "make.function");
+  }
   if (auto queue = make.find("queue"); queue != make.end() && !queue->is_string()) {
     throw std::invalid_argument("make.queue must be a string");
   }
@@ -171,8 +177,8 @@ std::vector<MadeTask> Rules::made_of(bool on_task, const std::string& subject, c
     try {
       MadeTask task;
       task.rule = rule.name;
-      task.task.function = fill_name(rule.make, "function", values, "");
-      task.task.queue = fill_name(rule.make, "queue", values, std::string(kDefaultQueue));
+      task.task.function = fill_name(rule.make, "function", values, "", check_function_name);
+      task.task.queue = fill_name(rule.make, "queue", values, std::string(kDefaultQueue), check_name);
       if (auto params = rule.make.find("params"); params != rule.make.end())
         task.task.params_json = rpc::to_text(fill(*params, values));
       task.task.priority = rule.make.value("priority", 0);

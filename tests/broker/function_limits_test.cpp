@@ -24,7 +24,7 @@ int error_code_of(const std::function<void()>& call) {
 
 }  // namespace
 
-TEST_CASE("limits refuse a rate outside 0.000001 to 1000000, a burst without a rate, and no limit at all" *
+TEST_CASE("limits refuse a rate outside 0.000001 to 1000000, a burst without a rate, no limit at all and a reserved name" *
           doctest::timeout(10)) {
   MemoryTaskStore store;
   auto now = std::chrono::steady_clock::now();
@@ -36,6 +36,8 @@ TEST_CASE("limits refuse a rate outside 0.000001 to 1000000, a burst without a r
   CHECK_THROWS_WITH(limits.set(json{{"function", "f"}, {"burst", 3}}, now), doctest::Contains("burst needs rate_per_s"));
   CHECK_THROWS_WITH(limits.set(json{{"function", "f"}}, now), doctest::Contains("give rate_per_s, concurrency or both"));
   CHECK_THROWS_WITH(limits.set(json{{"function", "f"}, {"concurrency", 0}}, now), doctest::Contains("concurrency"));
+  CHECK_THROWS_WITH(limits.set(json{{"function", "task.get"}, {"concurrency", 1}}, now),
+                    doctest::Contains("reserved namespace"));
   CHECK(error_code_of([&] { limits.remove(json{{"function", "f"}}); }) == zerotask::rpc::kNotFound);
   CHECK(limits.list()["limits"].empty());
 }

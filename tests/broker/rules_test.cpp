@@ -81,6 +81,15 @@ TEST_CASE("an event rule takes the event's data, and a template naming nothing m
   CHECK(made[0].task.queue == "default");
 }
 
+TEST_CASE("an event rule whose filled-in function is in a reserved namespace makes no task" * doctest::timeout(10)) {
+  Rules rules = Rules::parse(
+      R"({"rules": [{"name": "any", "event": "^call$", "make": {"function": "${data}"}}]})", "test");
+  CHECK(rules.on_event("call", "broker.ping").empty());
+  auto made = rules.on_event("call", "resize");
+  REQUIRE(made.size() == 1);
+  CHECK(made[0].task.function == "resize");
+}
+
 TEST_CASE("a rules file with a bad rule is refused naming the file, the rule and the reason" * doctest::timeout(10)) {
   CHECK(parse_error("not json").find("rules.json is not valid JSON") != std::string::npos);
   CHECK(parse_error(R"({"rule": []})").find("\"rules\"") != std::string::npos);
@@ -101,6 +110,8 @@ TEST_CASE("a rules file with a bad rule is refused naming the file, the rule and
             .find("another rule has this name") != std::string::npos);
   CHECK(parse_error(R"({"rules": [{"task": "a", "make": {"function": "f"}}]})").find("rule '#1': name") !=
         std::string::npos);
+  CHECK(parse_error(R"({"rules": [{"name": "x", "event": "a", "make": {"function": "task.get"}}]})")
+            .find("rule 'x': make.function 'task.get' is in a reserved namespace") != std::string::npos);
   CHECK_THROWS_WITH_AS(Rules::load("/nonexistent/rules.json"), "rules file /nonexistent/rules.json cannot be read",
                        std::runtime_error);
 }
