@@ -153,6 +153,7 @@ void Scheduler::publish_task(const TaskRecord& record) {
   if (!outbox_.has_subscriber(topic)) return;
   json body = {{"id", std::move(id)}, {"state", to_string(record.state)}, {"attempt", record.attempt}};
   if (record.state == TaskState::Running) body["node"] = record.node;
+  if (record.cancel_requested) body["cancel_requested"] = true;
   if (record.state == TaskState::Succeeded) body["result"] = record.result;
   if (!record.error.is_null()) body["error"] = record.error;
   outbox_.publish(topic, body);

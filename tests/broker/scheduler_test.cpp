@@ -106,7 +106,7 @@ TEST_CASE("a late result from a node that lost the task is ignored" * doctest::t
   CHECK(f.scheduler.find(id)->result == "fresh");
 }
 
-TEST_CASE("cancel stops a queued task at once and asks the node of a running one to stop" * doctest::timeout(10)) {
+TEST_CASE("cancel stops a queued task at once and asks the node of a running one to stop, saying so in its event" * doctest::timeout(10)) {
   Fixture f;
   TaskId queued = f.submit(task("noop", json::array()), f.client(3));
   json cancelled = f.scheduler.cancel(queued, f.now);
@@ -120,9 +120,13 @@ TEST_CASE("cancel stops a queued task at once and asks the node of a running one
 
   TaskId running = f.submit(task("noop", json::array()), std::nullopt);
   f.scheduler.dispatch();
+  f.outbox.subscribe("task.");
   json asked = f.scheduler.cancel(running, f.now);
   CHECK(asked["state"] == "RUNNING");
   CHECK(asked["cancel_requested"] == true);
+  auto events = f.outbox.take_events();
+  REQUIRE(events.size() == 1);
+  CHECK(json::parse(events[0].body)["cancel_requested"] == true);
   json sent = f.take_replies();
   REQUIRE(sent.size() == 1);
   CHECK(sent[0]["method"] == "node.cancel");
