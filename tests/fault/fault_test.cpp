@@ -99,6 +99,18 @@ std::string describe_exit(int status) {
   return "status " + std::to_string(status);
 }
 
+// Starts the broker with its store on `small` (a tmpfs of a few MiB, for filling up)
+// and one node "worker" of `threads` slots; returns the store's path.
+std::string serve_from_small_filesystem(FaultCluster& cluster, const zerotask::fault::MountedTmpfs& small,
+                                        int threads) {
+  REQUIRE_MESSAGE(small.mounted(), small.error());
+  std::string store = small.path() + "/tasks.db";
+  cluster.start_broker({}, store);
+  cluster.start_node("worker", threads);
+  REQUIRE(cluster.wait_for_nodes({"worker"}));
+  return store;
+}
+
 }  // namespace
 
 TEST_CASE("no acknowledged task is lost while the broker is killed with SIGKILL again and again" *
@@ -666,11 +678,7 @@ TEST_CASE("a full filesystem refuses submissions with store_unavailable and serv
   FaultCluster cluster;
   INFO(cluster.failure_context());
   zerotask::fault::MountedTmpfs small(cluster.dir.file("small"), "4m");
-  REQUIRE_MESSAGE(small.mounted(), small.error());
-  std::string store = small.path() + "/tasks.db";
-  cluster.start_broker({}, store);
-  cluster.start_node("worker", 2);
-  REQUIRE(cluster.wait_for_nodes({"worker"}));
+  std::string store = serve_from_small_filesystem(cluster, small, 2);
 
   std::set<std::string> acknowledged;
   std::set<std::string> sent;
@@ -780,11 +788,7 @@ TEST_CASE("a result that a broker with a full filesystem cannot store is not ans
   FaultCluster cluster;
   INFO(cluster.failure_context());
   zerotask::fault::MountedTmpfs small(cluster.dir.file("small"), "4m");
-  REQUIRE_MESSAGE(small.mounted(), small.error());
-  std::string store = small.path() + "/tasks.db";
-  cluster.start_broker({}, store);
-  cluster.start_node("worker", 1);
-  REQUIRE(cluster.wait_for_nodes({"worker"}));
+  std::string store = serve_from_small_filesystem(cluster, small, 1);
 
   auto submitted = cluster.submit_effect("slow", 1500);
   REQUIRE((submitted && submitted->contains("result")));
