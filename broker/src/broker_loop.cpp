@@ -1,6 +1,7 @@
 #include "broker_loop.hpp"
 
 #include <iterator>
+#include <map>
 #include <random>
 
 #include "zerotask/busy_poll.hpp"
@@ -137,13 +138,7 @@ void BrokerLoop::run() {
     schedules_.tick(now);
     scheduler_.tick(now);
     rules_.apply();
-    scheduler_.dispatch();
-    // Hand-outs go before the commit, so nodes work while the broker waits for the
-    // disk. Safe: a hand-out lost to a crash before its commit leaves the task
-    // QUEUED in the store, and the recovered task skips the attempt number that
-    // hand-out used (Scheduler::recover), so the lost hand-out's lease token stays
-    // stale for ever.
-    for (auto& hand_out : outbox_.take_hand_outs()) send_message(hand_out);
+    hand_out();
     flush();
   }
   scheduler_.shutdown();
@@ -247,6 +242,27 @@ void BrokerLoop::hold(Turn turn, bool whole) {
   send(std::move(now));
 }
 
+void BrokerLoop::hand_out() {
+  // Hand-outs go before the commit, so nodes work while the broker waits for the
+  // disk. Safe: a hand-out lost to a crash before its commit leaves the task
+  // QUEUED in the store, and the recovered task skips the attempt number that
+  // hand-out used (Scheduler::recover), so the lost hand-out's lease token stays
+  // stale for ever.
+  for (bool dropped = true; dropped;) {
+    scheduler_.dispatch();
+    std::map<std::string, std::vector<TaskId>> undelivered;  // by the routing id of a node that is gone
+    for (auto& run : outbox_.take_hand_outs()) {
+      if (deliver(run)) continue;
+      auto& tasks = undelivered[std::string(run.to.routing_id())];
+      tasks.insert(tasks.end(), run.tasks.begin(), run.tasks.end());
+    }
+    // Each drop forgets a node, so this ends; the tasks it gives back may go to
+    // another node in this same turn.
+    dropped = !undelivered.empty();
+    for (auto& [routing_id, tasks] : undelivered) scheduler_.drop_node(routing_id, "disconnected", std::move(tasks));
+  }
+}
+
 void BrokerLoop::send(Turn turn) {
   for (auto& message : turn.messages) send_message(message);
   for (auto& event : turn.events) {
@@ -260,7 +276,11 @@ void BrokerLoop::send(Turn turn) {
   }
 }
 
-void BrokerLoop::send_message(OutgoingMessage& message) {
+void BrokerLoop::send_message(const OutgoingMessage& message) {
+  if (!deliver(message)) scheduler_.drop_node(std::string(message.to.routing_id()), "disconnected");
+}
+
+bool BrokerLoop::deliver(const OutgoingMessage& message) {
   try {
     bool sent = true;
     for (auto frame : message.to.frames()) {
@@ -268,14 +288,14 @@ void BrokerLoop::send_message(OutgoingMessage& message) {
                                   zmq::send_flags::sndmore | zmq::send_flags::dontwait);
     }
     sent = sent && router_.send(zmq::buffer(message.body), zmq::send_flags::dontwait);
-    if (sent) return;
+    if (sent) return true;
     // The peer's queue is full. A client loses this reply; a node would lose the
     // tasks in a node.run, so it is dropped and its tasks requeued.
     log(LogLevel::Warn, "broker", "a peer is not reading; a message to it was dropped");
   } catch (const zmq::error_t& error) {
     if (error.num() != EHOSTUNREACH) throw;
   }
-  scheduler_.drop_node(std::string(message.to.routing_id()), "disconnected");
+  return false;
 }
 
 }  // namespace zerotask::broker

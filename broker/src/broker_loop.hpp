@@ -66,7 +66,13 @@ class BrokerLoop {
   // Adds `turn` to what waits for a successful commit: all of it when `whole`, else
   // only its messages to nodes; sends the rest.
   void hold(Turn turn, bool whole);
-  void send_message(OutgoingMessage& message);
+  // Sends the turn's hand-outs; a node that cannot be reached is dropped, and the
+  // tasks that did not reach it are queued again without a failed attempt.
+  void hand_out();
+  // Sends `message`; a peer that cannot be reached is dropped as a node.
+  void send_message(const OutgoingMessage& message);
+  // False when the peer is gone or its queue is full (the message is lost).
+  bool deliver(const OutgoingMessage& message);
 
   BrokerConfig config_;
   zmq::context_t context_;

@@ -14,19 +14,19 @@ void Outbox::reply_error(const ReplyTo& to, const rpc::Error& error) {
 
 void Outbox::reply(const ReplyTo& to, json response) {
   if (!to.batch) {
-    messages_.push_back({to.envelope, rpc::to_text(response)});
+    messages_.push_back({to.envelope, rpc::to_text(response), {}});
     return;
   }
   to.batch->responses[to.slot] = std::move(response);
-  if (--to.batch->remaining == 0) messages_.push_back({to.batch->envelope, rpc::to_text(to.batch->responses)});
+  if (--to.batch->remaining == 0) messages_.push_back({to.batch->envelope, rpc::to_text(to.batch->responses), {}});
 }
 
-void Outbox::hand_out(Envelope to, std::string body) {
-  hand_outs_.push_back({std::move(to), std::move(body)});
+void Outbox::hand_out(Envelope to, std::string body, std::vector<TaskId> tasks) {
+  hand_outs_.push_back({std::move(to), std::move(body), std::move(tasks)});
 }
 
 void Outbox::notify(Envelope to, std::string body) {
-  messages_.push_back({std::move(to), std::move(body)});
+  messages_.push_back({std::move(to), std::move(body), {}});
 }
 
 bool Outbox::has_subscriber(std::string_view topic) const {

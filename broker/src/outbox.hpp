@@ -15,6 +15,7 @@
 
 #include "envelope.hpp"
 #include "zerotask/json_rpc.hpp"
+#include "zerotask/task_id.hpp"
 
 namespace zerotask::broker {
 
@@ -36,6 +37,7 @@ struct ReplyTo {
 struct OutgoingMessage {
   Envelope to;
   std::string body;
+  std::vector<TaskId> tasks;  // the tasks a node.run hands out: not started if it cannot be sent
 };
 
 struct OutgoingEvent {
@@ -47,8 +49,8 @@ class Outbox {
  public:
   void reply_result(const ReplyTo& to, json result);
   void reply_error(const ReplyTo& to, const rpc::Error& error);
-  // A node.run: it needs no commit first (see BrokerLoop::run).
-  void hand_out(Envelope to, std::string body);
+  // A node.run of `tasks`: it needs no commit first (see BrokerLoop::run).
+  void hand_out(Envelope to, std::string body, std::vector<TaskId> tasks);
   // A notification to a peer that depends on the turn's changes (node.cancel):
   // sent with the replies, after the commit.
   void notify(Envelope to, std::string body);

@@ -180,8 +180,9 @@ class Scheduler {
   // Results or progress from a peer that is no node (any more): counted as stale.
   void refuse_from_unknown_peer(std::size_t results);
   // Forgets a node (it said bye, vanished or stopped reading). Its leases are lost:
-  // each task counts a failed attempt, except after a "bye".
-  void drop_node(const std::string& routing_id, std::string_view reason);
+  // each task counts a failed attempt, except after a "bye" and for the tasks in
+  // `undelivered` (hand-outs that could not be sent: they never started).
+  void drop_node(const std::string& routing_id, std::string_view reason, std::vector<TaskId> undelivered = {});
   // Whether `routing_id` is the connection of a node that has said hello.
   bool is_node(const std::string& routing_id);
   // Answers every caller still waiting with an error: the broker is stopping.
@@ -281,7 +282,7 @@ class Scheduler {
   // results it cannot know were delivered, see PROTOCOL.md node.done).
   bool already_taken(const NodeSession& session, const TaskRecord& record, std::int64_t attempt) const;
   static bool serves(const NodeSession& session, const std::string& function);
-  void lose_leases(NodeSession& session, std::string_view reason);
+  void lose_leases(NodeSession& session, std::string_view reason, std::vector<TaskId> undelivered);
   void add_waiter(TaskId id, Waiter waiter);
   void reply_to_waiter(const Waiter& waiter, const TaskRecord& record);
   void answer_waiters(const TaskRecord& record);

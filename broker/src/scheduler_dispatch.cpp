@@ -62,11 +62,16 @@ void Scheduler::dispatch() {
   // Half the message limit leaves room for the envelope and keeps the node's
   // parse of one message bounded.
   const std::size_t split_at = static_cast<std::size_t>(config_.max_message_bytes / 2);
-  std::unordered_map<std::string, std::string> runs;  // routing id -> node.run text being built
-  auto send_run = [&](const std::string& routing_id, std::string& text) {
-    text += kRunSuffix;
-    outbox_.hand_out(Envelope::for_routing_id(routing_id), std::move(text));
-    text.clear();
+  struct Run {
+    std::string text;  // the node.run being built
+    std::vector<TaskId> tasks;
+  };
+  std::unordered_map<std::string, Run> runs;  // by routing id
+  auto send_run = [&](const std::string& routing_id, Run& run) {
+    run.text += kRunSuffix;
+    outbox_.hand_out(Envelope::for_routing_id(routing_id), std::move(run.text), std::move(run.tasks));
+    run.text.clear();
+    run.tasks.clear();
   };
   auto is_queued = [&](TaskId id) {
     const TaskRecord* record = store_.find(id);
@@ -125,14 +130,15 @@ void Scheduler::dispatch() {
           record.node = node->name;
           store_.mark_changed(record);
           node->running.insert(*id);
-          std::string& text = runs[node->routing_id];
-          if (!text.empty() && text.size() >= split_at) send_run(node->routing_id, text);
-          if (text.empty()) {
-            text = kRunPrefix;
+          Run& run = runs[node->routing_id];
+          if (!run.text.empty() && run.text.size() >= split_at) send_run(node->routing_id, run);
+          if (run.text.empty()) {
+            run.text = kRunPrefix;
           } else {
-            text += ',';
+            run.text += ',';
           }
-          append_run_entry(text, record, lane->function_json, timeout_of(record));
+          append_run_entry(run.text, record, lane->function_json, timeout_of(record));
+          run.tasks.push_back(*id);
           publish_task(record);
           handed_out = true;
         }
@@ -140,8 +146,8 @@ void Scheduler::dispatch() {
       }
     }
   }
-  for (auto& [routing_id, text] : runs) {
-    if (!text.empty()) send_run(routing_id, text);
+  for (auto& [routing_id, run] : runs) {
+    if (!run.text.empty()) send_run(routing_id, run);
   }
 }
 

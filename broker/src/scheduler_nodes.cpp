@@ -84,7 +84,7 @@ json Scheduler::hello(const std::string& routing_id, std::string name, std::vect
   }
   for (NodeSession& old : replaced) {
     log(LogLevel::Info, "broker", "node " + old.name + " replaced by a new hello");
-    lose_leases(old, "replaced");
+    lose_leases(old, "replaced", {});
     outbox_.publish("node." + old.name, json{{"node", old.name}, {"event", "left"}, {"reason", "replaced"}});
   }
   log(LogLevel::Info, "broker",
@@ -243,20 +243,21 @@ std::optional<std::size_t> Scheduler::add_partial(TaskRecord& record, json parti
 
 bool Scheduler::is_node(const std::string& routing_id) { return nodes_.find(routing_id) != nullptr; }
 
-void Scheduler::drop_node(const std::string& routing_id, std::string_view reason) {
+void Scheduler::drop_node(const std::string& routing_id, std::string_view reason, std::vector<TaskId> undelivered) {
   auto session = nodes_.remove(routing_id);
   if (!session) return;
   log(LogLevel::Info, "broker",
       "node " + session->name + " left (" + std::string(reason) + "), " +
           std::to_string(session->running.size() + session->adopted.size()) + " lease(s) lost");
-  lose_leases(*session, reason);
+  lose_leases(*session, reason, std::move(undelivered));
   for (const auto& queue : session->queues) {
     for (const auto& function : session->functions) forget_lane_if_idle(queue, function);
   }
   outbox_.publish("node." + session->name, json{{"node", session->name}, {"event", "left"}, {"reason", reason}});
 }
 
-void Scheduler::lose_leases(NodeSession& session, std::string_view reason) {
+void Scheduler::lose_leases(NodeSession& session, std::string_view reason, std::vector<TaskId> undelivered) {
+  std::sort(undelivered.begin(), undelivered.end());
   std::vector<TaskId> held(session.running.begin(), session.running.end());
   held.insert(held.end(), session.adopted.begin(), session.adopted.end());
   std::sort(held.rbegin(), held.rend());  // pushed to the front newest first, so the oldest runs first
@@ -269,7 +270,8 @@ void Scheduler::lose_leases(NodeSession& session, std::string_view reason) {
       unpin(id);
       continue;
     }
-    lease_lost(*record, node_lost_error(session.name, reason, id), counts_as_failure(reason));
+    const bool started = !std::binary_search(undelivered.begin(), undelivered.end(), id);
+    lease_lost(*record, node_lost_error(session.name, reason, id), started && counts_as_failure(reason));
   }
   session.running.clear();
   session.adopted.clear();

@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <optional>
 #include <thread>
 
 #include "raw_peer.hpp"
@@ -173,6 +174,36 @@ TEST_CASE("a node over raw JSON-RPC receives a task, returns its result and the 
   json got = client.call("task.get", {{"id", task["id"]}});
   CHECK(got["result"]["state"] == "SUCCEEDED");
   CHECK(got["result"]["node"] == "raw-node");
+}
+
+TEST_CASE("a task handed to a node that has gone is queued again without a failed attempt" *
+          doctest::timeout(20)) {
+  RunningBroker running;
+  zmq::context_t context;
+  std::optional<RawPeer> gone(std::in_place, context, running.endpoint);
+  REQUIRE(gone->call("node.hello", {{"node", "gone"}, {"functions", {"echo"}}, {"slots", 1}}).contains("result"));
+  gone->socket().set(zmq::sockopt::linger, 0);
+  gone.reset();
+  // Long enough for the broker's socket to learn the connection is closed; its
+  // heartbeat timeout (3 s) is far off.
+  std::this_thread::sleep_for(300ms);
+  RawPeer client(context, running.endpoint);
+  json submitted = client.call("task.submit", {{"function", "echo"}, {"params", {1}}, {"max_retries", 0}});
+  const json id = submitted["result"]["id"];
+  json task = client.call("task.get", {{"id", id}})["result"];
+  CHECK(task["state"] == "QUEUED");
+  CHECK(task["retries"] == 0);
+  CHECK(task["error"].is_null());
+  CHECK(client.call("broker.nodes")["result"]["nodes"].empty());
+
+  // The hand-out goes before the hello's reply (hand-outs precede the commit).
+  RawPeer node(context, running.endpoint);
+  node.send({{"jsonrpc", "2.0"},
+             {"method", "node.hello"},
+             {"params", {{"node", "here"}, {"functions", {"echo"}}, {"slots", 1}}}});
+  json run = node.receive();
+  REQUIRE(run.value("method", "") == "node.run");
+  CHECK(run["params"]["tasks"][0]["id"] == id);
 }
 
 TEST_CASE("an embedder's custom broker method is called, and built-in names are refused" * doctest::timeout(20)) {
