@@ -212,7 +212,7 @@ Submitted Scheduler::submit(NewTask task, std::optional<ReplyTo> result_waiter) 
     auto known = idempotency_keys_.find(task.idempotency_key);
     if (known != idempotency_keys_.end()) first = store_.find(known->second);
   }
-  if (!first && task.unique) first = live_unique_twin(task);
+  if (!first && task.unique) first = live_unique_twin(task.function, task.queue, task.params_json);
   if (first) {
     if (result_waiter) {
       Waiter waiter{std::move(*result_waiter), false, next_waiter_serial_++, std::nullopt};
@@ -476,6 +476,12 @@ json Scheduler::retry(TaskId id, const Submitter& submitter) {
   if (record->state != TaskState::Failed) {
     throw RpcError(rpc::kNotRetryable, "task " + text + " is " + std::string(to_string(record->state)) +
                                            "; only a FAILED task can be retried");
+  }
+  if (record->unique) {
+    if (const TaskRecord* twin = live_unique_twin(record->function, record->queue, record->params_json)) {
+      throw RpcError(rpc::kNotRetryable, "task " + text + " is unique and its twin " + format_task_id(twin->id) +
+                                             " is " + std::string(to_string(twin->state)));
+    }
   }
   check_submissions(1, 0, submitter);
   if (record->unique) remember_unique(*record);

@@ -261,7 +261,9 @@ class Scheduler {
   void end_cancelled(TaskRecord& record);
   // A RUNNING task's lease is gone with its node.
   void lease_lost(TaskRecord& record, json error, bool counts_as_failure);
-  const TaskRecord* live_unique_twin(const NewTask& task);
+  // The live (not final) unique task of this function, queue and params, if any.
+  const TaskRecord* live_unique_twin(const std::string& function, const std::string& queue,
+                                     const std::string& params_json);
   void remember_unique(const TaskRecord& record);
   void forget_unique(const TaskRecord& record);
   void remember_finished(const TaskRecord& record, SteadyTime at);

@@ -44,12 +44,13 @@ void Scheduler::check_dependencies(const std::vector<TaskId>& ids) {
   }
 }
 
-const TaskRecord* Scheduler::live_unique_twin(const NewTask& task) {
-  auto [begin, end] = unique_tasks_.equal_range(unique_hash(task.function, task.queue, task.params_json));
+const TaskRecord* Scheduler::live_unique_twin(const std::string& function, const std::string& queue,
+                                              const std::string& params_json) {
+  auto [begin, end] = unique_tasks_.equal_range(unique_hash(function, queue, params_json));
   for (auto it = begin; it != end; ++it) {
     const TaskRecord* twin = store_.find(it->second);
-    if (twin && !is_final(twin->state) && twin->function == task.function && twin->queue == task.queue &&
-        twin->params_json == task.params_json) {
+    if (twin && !is_final(twin->state) && twin->function == function && twin->queue == queue &&
+        twin->params_json == params_json) {
       return twin;
     }
   }

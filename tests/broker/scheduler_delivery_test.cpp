@@ -103,6 +103,29 @@ TEST_CASE("task.retry refuses a task that is not FAILED" * doctest::timeout(10))
   CHECK_THROWS_WITH(f.scheduler.retry(id + 1), doctest::Contains("no task"));
 }
 
+TEST_CASE("task.retry refuses a unique task whose twin made since it failed is live, and retries it once the twin ends" *
+          doctest::timeout(10)) {
+  Fixture f;
+  f.hello("n1", "node-1", "report", 1, f.now);
+  NewTask unique = task("report", json::array({"nightly"}));
+  unique.unique = true;
+  unique.max_retries = 0;
+  TaskId first = f.submit(unique, std::nullopt);
+  f.scheduler.done("n1", failure(hand_out(f), "boom"));
+  REQUIRE(f.scheduler.find(first)->state == TaskState::Failed);
+  Submitted twin = f.scheduler.submit(unique, std::nullopt);
+  REQUIRE_FALSE(twin.duplicate);
+
+  const std::string refusal = "its twin " + format_task_id(twin.id) + " is QUEUED";
+  CHECK_THROWS_WITH(f.scheduler.retry(first), doctest::Contains(refusal.c_str()));
+  CHECK(f.scheduler.find(first)->state == TaskState::Failed);
+  CHECK(f.scheduler.submit(unique, std::nullopt).id == twin.id);
+
+  f.scheduler.done("n1", success(hand_out(f), "done"));
+  CHECK(f.scheduler.retry(first)["state"] == "QUEUED");
+  CHECK(f.scheduler.submit(unique, std::nullopt).id == first);
+}
+
 TEST_CASE("the function's max_retries from node.hello applies to tasks that set none" * doctest::timeout(10)) {
   Fixture f;
   FunctionSpec spec;
