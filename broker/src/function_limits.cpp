@@ -18,6 +18,7 @@ constexpr double kMaxRate = 1000000;
 constexpr double kMinRate = 0.000001;
 constexpr std::int64_t kMaxBurst = 1000000;
 constexpr std::int64_t kMaxConcurrency = 1000000;
+constexpr std::string_view kLimitFields[] = {"function", "rate_per_s", "burst", "concurrency"};
 
 [[noreturn]] void invalid(const std::string& message) {
   throw RpcError(rpc::kInvalidParams, message);
@@ -65,6 +66,7 @@ FunctionLimits::Limit FunctionLimits::read(const json& params, SteadyTime now) {
 }
 
 json FunctionLimits::set(const json& params, SteadyTime now) {
+  params::known_fields_only(params::object(params), kLimitFields);
   std::string function = params::required_string(params::object(params), "function");
   check_function_name(function, "function");
   Limit limit = read(params, now);

@@ -14,6 +14,7 @@ constexpr std::size_t kMaxSchedules = 10000;
 constexpr std::string_view kSettingPrefix = "schedule/";
 constexpr std::int64_t kMinIntervalMs = 100;
 constexpr std::int64_t kMaxIntervalMs = 365LL * 24 * 3600 * 1000;
+constexpr std::string_view kScheduleFields[] = {"name", "cron", "interval_ms", "task"};
 // Fields of a task that make no sense for a task made again and again.
 constexpr std::string_view kNotInSchedule[] = {"depends_on",      "countdown_ms", "eta",
                                                "idempotency_key", "wait",         "require_node"};
@@ -82,6 +83,8 @@ PeriodicSchedules::Schedule PeriodicSchedules::read(const json& definition) {
 }
 
 json PeriodicSchedules::add(const json& params) {
+  // Only here: a stored schedule also holds its run times.
+  params::known_fields_only(params::object(params), kScheduleFields);
   Schedule schedule = read(params);
   const json& task = schedule.definition["task"];
   auto task_params = task.find("params");

@@ -25,6 +25,9 @@ constexpr std::array<std::string_view, 6> kNodeMethods = {"node.hello",    "node
 // The fields of task.submit and of a task.submit_many entry that are not the task's.
 constexpr std::string_view kSubmitFields[] = {"wait", "require_node"};
 constexpr std::string_view kSubmitManyEntryFields[] = {"require_node"};
+constexpr std::string_view kIdFields[] = {"id"};
+constexpr std::string_view kWaitFields[] = {"id", "timeout_ms"};
+constexpr std::string_view kListFields[] = {"state", "function", "offset", "limit"};
 
 TaskId read_task_id(const json& params) {
   std::string text = params::required_string(params::object(params), "id");
@@ -298,12 +301,14 @@ std::optional<json> RequestHandler::call_task_method(rpc::Request& request, cons
   }
   if (method == "task.submit_many") return submit_many(mutable_object(request.params), submitter);
   if (method == "task.get") {
+    params::known_fields_only(params::object(request.params), kIdFields);
     TaskId id = read_task_id(request.params);
     const TaskRecord* record = scheduler_.find(id);
     if (!record) throw RpcError(rpc::kNotFound, "no task " + format_task_id(id));
     return scheduler_.describe(*record);
   }
   if (method == "task.wait") {
+    params::known_fields_only(params::object(request.params), kWaitFields);
     TaskId id = read_task_id(request.params);
     auto timeout = params::integer(params::object(request.params), "timeout_ms", 30000, 0, kMaxWaitMs);
     if (!scheduler_.find(id)) throw RpcError(rpc::kNotFound, "no task " + format_task_id(id));
@@ -311,10 +316,14 @@ std::optional<json> RequestHandler::call_task_method(rpc::Request& request, cons
     scheduler_.wait(id, std::chrono::milliseconds(timeout), *reply_to, now);
     return std::nullopt;
   }
-  if (method == "task.cancel") return scheduler_.cancel(read_task_id(request.params), now);
-  if (method == "task.retry") return scheduler_.retry(read_task_id(request.params), submitter);
+  if (method == "task.cancel" || method == "task.retry") {
+    params::known_fields_only(params::object(request.params), kIdFields);
+    TaskId id = read_task_id(request.params);
+    return method == "task.cancel" ? scheduler_.cancel(id, now) : scheduler_.retry(id, submitter);
+  }
   if (method == "task.list") {
     const json& spec = params::object(request.params);
+    params::known_fields_only(spec, kListFields);
     TaskQuery query;
     if (auto state = params::optional_string(spec, "state")) {
       query.state = parse_task_state(*state);

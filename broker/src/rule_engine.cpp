@@ -9,6 +9,7 @@ namespace zerotask::broker {
 namespace {
 
 constexpr std::size_t kMaxEventBytes = 1024;
+constexpr std::string_view kEmitFields[] = {"event", "data"};
 
 }  // namespace
 
@@ -33,6 +34,7 @@ void RuleEngine::apply() {
 
 json RuleEngine::emit(const json& params, const Submitter& submitter) {
   const json& spec = params::object(params);
+  params::known_fields_only(spec, kEmitFields);
   std::string event = params::required_string(spec, "event");
   if (event.empty() || event.size() > kMaxEventBytes)
     throw RpcError(rpc::kInvalidParams, "event must be 1 to 1024 bytes");

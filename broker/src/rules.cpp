@@ -84,6 +84,8 @@ std::string fill_name(const json& make, const char* key, const json& values, std
   return name;
 }
 
+constexpr std::string_view kRuleFields[] = {"name", "task", "event", "make"};
+
 // Checks one rule's "make" so that mistakes show at start, not at the first match.
 void check_make(const json& make) {
   if (!make.is_object()) throw std::invalid_argument("make must be an object");
@@ -139,6 +141,7 @@ Rules Rules::parse(const std::string& text, const std::string& source) {
         throw std::invalid_argument("name must be a non-empty string");
       }
       if (!names.insert(name).second) throw std::invalid_argument("another rule has this name");
+      params::known_fields_only(entry, kRuleFields);
       bool on_task = entry.contains("task");
       if (on_task == entry.contains("event"))
         throw std::invalid_argument("give task or event (a pattern), exactly one");

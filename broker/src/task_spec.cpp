@@ -91,16 +91,6 @@ constexpr std::string_view kTaskFields[] = {
     "priority", "countdown_ms",  "eta",         "depends_on", "on_dependency_failure", "pass_results",
     "unique",   "result_ttl_ms", "callback_url"};
 
-void check_fields(const json& spec, std::span<const std::string_view> caller_fields) {
-  auto known = [](std::span<const std::string_view> names, const std::string& key) {
-    return std::find(names.begin(), names.end(), key) != names.end();
-  };
-  for (const auto& item : spec.items()) {
-    if (!known(kTaskFields, item.key()) && !known(caller_fields, item.key()))
-      invalid("unknown field '" + item.key() + "'");
-  }
-}
-
 constexpr std::string_view kDependencyFailureNames[] = {"cancel", "run"};
 constexpr std::string_view kPassResultsNames[] = {"none", "prepend", "list"};
 
@@ -130,7 +120,7 @@ std::int64_t optional_timeout_ms(const json& object) {
 TaskSpec read_task_spec(json& spec, std::size_t batch_size, std::int64_t unix_now,
                         std::span<const std::string_view> caller_fields) {
   if (!spec.is_object()) invalid("a task must be an object");
-  check_fields(spec, caller_fields);
+  params::known_fields_only(spec, kTaskFields, caller_fields);
   TaskSpec read;
   NewTask& task = read.task;
   task.function = params::required_string(spec, "function");

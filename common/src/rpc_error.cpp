@@ -1,5 +1,6 @@
 #include "zerotask/rpc_error.hpp"
 
+#include <algorithm>
 #include <limits>
 
 namespace zerotask::params {
@@ -63,6 +64,18 @@ bool boolean(const json& object, std::string_view key, bool fallback) {
   if (!value) return fallback;
   if (!value->is_boolean()) invalid(key, "must be true or false");
   return value->get<bool>();
+}
+
+void known_fields_only(const json& object, std::span<const std::string_view> known,
+                       std::span<const std::string_view> also_known) {
+  auto in = [](std::span<const std::string_view> names, const std::string& key) {
+    return std::find(names.begin(), names.end(), key) != names.end();
+  };
+  for (const auto& item : object.items()) {
+    if (!in(known, item.key()) && !in(also_known, item.key())) {
+      throw RpcError(rpc::kInvalidParams, "unknown field '" + item.key() + "'");
+    }
+  }
 }
 
 }  // namespace zerotask::params

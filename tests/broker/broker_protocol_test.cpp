@@ -270,6 +270,33 @@ TEST_CASE("task.submit refuses a field it does not know, naming it" * doctest::t
         "QUEUED");
 }
 
+TEST_CASE("every method with params refuses a field it does not know, naming it, and changes nothing" *
+          doctest::timeout(20)) {
+  RunningBroker running;
+  zmq::context_t context;
+  RawPeer peer(context, running.endpoint);
+  const json id = peer.call("task.submit", {{"function", "noop"}})["result"]["id"];
+  const std::pair<std::string, json> calls[] = {
+      {"task.get", {{"id", id}, {"verbose", true}}},
+      {"task.wait", {{"id", id}, {"timeout", 10}}},
+      {"task.cancel", {{"id", id}, {"force", true}}},
+      {"task.retry", {{"id", id}, {"reset", true}}},
+      {"task.list", {{"status", "QUEUED"}}},
+      {"schedule.add", {{"name", "s"}, {"interval_ms", 1000}, {"task", {{"function", "noop"}}}, {"every", 1}}},
+      {"limits.set", {{"function", "noop"}, {"concurrency", 1}, {"rate", 5}}},
+      {"event.emit", {{"event", "e"}, {"payload", 1}}},
+  };
+  for (const auto& [method, params] : calls) {
+    INFO(method);
+    json refused = peer.call(method, params);
+    CHECK(error_of(refused)["code"] == rpc::kInvalidParams);
+    CHECK(error_of(refused)["message"].get<std::string>().starts_with("unknown field '"));
+  }
+  CHECK(peer.call("task.get", {{"id", id}})["result"]["state"] == "QUEUED");
+  CHECK(peer.call("schedule.list")["result"]["schedules"].empty());
+  CHECK(peer.call("limits.list")["result"]["limits"].empty());
+}
+
 TEST_CASE("a batch of more than 10000 messages is refused whole" * doctest::timeout(20)) {
   RunningBroker running;
   zmq::context_t context;

@@ -101,6 +101,8 @@ TEST_CASE("a rules file with a bad rule is refused naming the file, the rule and
             .find("rule 'x': make.function") != std::string::npos);
   CHECK(parse_error(R"({"rules": [{"name": "x", "task": "a", "make": {"function": "f", "eta": 1}}]})")
             .find("rule 'x': make.eta is not a field") != std::string::npos);
+  CHECK(parse_error(R"({"rules": [{"name": "x", "task": "a", "make": {"function": "f"}, "when": "always"}]})")
+            .find("rule 'x': unknown field 'when'") != std::string::npos);
   CHECK(parse_error(R"({"rules": [{"name": "x", "task": "a", "make": {"function": "f", "priority": 10}}]})")
             .find("priority must be an integer 0 to 9") != std::string::npos);
   CHECK(parse_error(R"({"rules": [{"name": "x", "task": "a(", "make": {"function": "f"}}]})")

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -37,6 +38,10 @@ std::int64_t integer(const json& object, std::string_view key, std::int64_t fall
                      std::int64_t max);
 std::int64_t required_integer(const json& object, std::string_view key, std::int64_t min, std::int64_t max);
 bool boolean(const json& object, std::string_view key, bool fallback);
+// Throws "unknown field 'x'" for the first field of `object` in neither list:
+// a misspelt option is refused rather than ignored.
+void known_fields_only(const json& object, std::span<const std::string_view> known,
+                       std::span<const std::string_view> also_known = {});
 
 }  // namespace params
 }  // namespace zerotask
