@@ -3,6 +3,11 @@
 // errors, the overview, the dashboard's files and Server-Sent Events.
 #include <doctest/doctest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <thread>
 
@@ -16,6 +21,27 @@ namespace {
 
 bool has_line(const std::string& text, const std::string& line) {
   return text.find("\n" + line + "\n") != std::string::npos;
+}
+
+// Sends `request` as it is over a new connection and returns what arrives until
+// the server closes or `timeout` passes.
+std::string raw_exchange(int port, const std::string& request, std::chrono::milliseconds timeout) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  timeval wait{static_cast<time_t>(timeout.count() / 1000), static_cast<suseconds_t>(timeout.count() % 1000 * 1000)};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<std::uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::string received;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
+      ::send(fd, request.data(), request.size(), 0) == static_cast<ssize_t>(request.size())) {
+    char buffer[4096];
+    for (ssize_t n; (n = ::recv(fd, buffer, sizeof buffer, 0)) > 0;) received.append(buffer, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  return received;
 }
 
 }  // namespace
@@ -117,6 +143,20 @@ TEST_CASE("bad input is answered 400, unknown ids and paths 404, each with a JSO
   CHECK(json_of(system.get("/tasks/not-an-id"), 404)["error"]["code"] == 0);
   CHECK(json_of(system.get("/nowhere"), 404)["error"]["message"] == "no such path: GET /nowhere");
   CHECK(json_of(system.get("/events?task=xyz"), 400)["error"]["code"] == -32602);
+}
+
+TEST_CASE("a POST or DELETE without Content-Length has no body and is answered at once" * doctest::timeout(60)) {
+  HttpSystem system;
+  system.start_http_broker();
+  // httplib's read timeout is 5 s: an answer within 3 s did not wait for a body.
+  for (std::string line : {"POST /tasks/00000000000000ff/retry", "DELETE /tasks/00000000000000ff", "POST /nowhere"}) {
+    INFO(line);
+    std::string answer = raw_exchange(system.http_port, line + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 3s);
+    CHECK(answer.starts_with("HTTP/1.1 404 "));
+  }
+  std::string submit = raw_exchange(system.http_port, "POST /tasks HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 3s);
+  CHECK(submit.starts_with("HTTP/1.1 400 "));
+  CHECK(submit.find("the body is not JSON") != std::string::npos);
 }
 
 TEST_CASE("a change of tasks from a page of another origin is refused 403, from this origin accepted" *

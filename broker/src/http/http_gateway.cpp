@@ -155,6 +155,13 @@ void HttpGateway::Impl::route() {
   // cross-origin POST or DELETE needs no permission): what changes tasks must come
   // from a page of this server, or from a client that sends no Origin (curl, scripts).
   server_.set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
+    // A request with neither Content-Length nor Transfer-Encoding has no body (RFC
+    // 9112, 6.3), as `curl -X POST` and `curl -X DELETE` send it; httplib 0.11 reads
+    // one until its read timeout and then answers 400. It is told the length. The
+    // request is httplib's own object, not a constant.
+    if (!req.has_header("Content-Length") && !req.has_header("Transfer-Encoding")) {
+      const_cast<httplib::Request&>(req).set_header("Content-Length", "0");
+    }
     if (req.method == "GET" || req.method == "HEAD" || !req.has_header("Origin")) {
       return httplib::Server::HandlerResponse::Unhandled;
     }
