@@ -152,6 +152,7 @@ TaskSpec read_task_spec(json& spec, std::size_t batch_size, std::int64_t unix_no
   if (auto url = params::optional_string(spec, "callback_url")) {
     std::string why = "callback_url ";
     if (!parse_webhook_url(*url, &why)) invalid(why);
+    url->erase(std::min(url->find('#'), url->size()));  // never sent, so not kept
     task.callback_url = std::move(*url);
   }
   if (task.pass_results != PassResults::None) {

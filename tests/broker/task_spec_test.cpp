@@ -274,10 +274,12 @@ TEST_CASE("creation_order refuses a cycle of three, naming an entry that could n
   CHECK(cycle_refusal(specs) == "depends_on forms a cycle: tasks[1] could never start");
 }
 
-TEST_CASE("callback_url is kept as given when it is an http URL" * doctest::timeout(10)) {
+TEST_CASE("callback_url is kept as given when it is an http URL, without its fragment" * doctest::timeout(10)) {
   CHECK(read({{"function", "add"}}).task.callback_url.empty());
   CHECK(read({{"function", "add"}, {"callback_url", "http://hooks.example:8080/done?x=1"}}).task.callback_url ==
         "http://hooks.example:8080/done?x=1");
+  CHECK(read({{"function", "add"}, {"callback_url", "http://hooks.example/done?x=1#top"}}).task.callback_url ==
+        "http://hooks.example/done?x=1");
 }
 
 TEST_CASE("callback_url must be an http URL, with the reason in the message" * doctest::timeout(10)) {
