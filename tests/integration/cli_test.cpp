@@ -118,6 +118,11 @@ TEST_CASE("zt exits with distinct codes for an unknown task, bad usage and an un
   CHECK(usage.exit_code == 2);
   auto bad_json = system.zt({"call", "add", "--params", "{not json"});
   CHECK(bad_json.exit_code == 2);
+  for (const char* option : {"--queue", "--key"}) {
+    auto empty = system.zt({"submit", "add", "1", "2", option, ""});
+    CHECK(empty.exit_code == 2);
+    CHECK(contains(empty.output, "must not be empty"));
+  }
   auto unreachable = run_command(bin_dir() + "/zt", {"ping", "--broker", free_tcp_endpoint()});
   CHECK(unreachable.exit_code == 3);
   CHECK(contains(unreachable.output, "cannot reach the broker"));

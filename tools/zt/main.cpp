@@ -21,6 +21,12 @@ using namespace zerotask::zt;
 // The longest countdown and result TTL the broker takes: a year.
 constexpr std::int64_t kYearMs = 31'536'000'000;
 
+// For options whose empty value the client library reads as "not given": given
+// empty, they are refused rather than silently meaning the default.
+const CLI::Validator kNotEmpty(
+    [](const std::string& value) { return value.empty() ? std::string("must not be empty") : std::string(); },
+    "NOT EMPTY");
+
 // The options every subcommand takes, before or after its name.
 void add_global_options(CLI::App& app, GlobalOptions& global) {
   app.add_option("--broker", global.broker, "Broker request endpoint")->capture_default_str();
@@ -55,8 +61,10 @@ void add_task_arguments(CLI::App& command, TaskArguments& task) {
   command.add_option("--task-timeout-ms", task.task_timeout_ms, "Fail an attempt that runs longer than this")
       ->check(CLI::Range(1L, 86400000L));
   command.add_option("--key", task.idempotency_key,
-                     "Idempotency key: a second submission with the same key follows the first task");
-  command.add_option("--queue", task.queue, "Named queue: only nodes serving it get the task (default: \"default\")");
+                     "Idempotency key: a second submission with the same key follows the first task")
+      ->check(kNotEmpty);
+  command.add_option("--queue", task.queue, "Named queue: only nodes serving it get the task (default: \"default\")")
+      ->check(kNotEmpty);
   command.add_option("--priority", task.priority, "0 to 9: higher runs first within its queue (default 0)")
       ->check(CLI::Range(0, 9));
   CLI::Option* countdown =
