@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <csignal>
+#include <future>
 #include <thread>
 
 #include "http_fixture.hpp"
@@ -252,6 +254,23 @@ TEST_CASE("the stream of every event carries the broker's heartbeats" * doctest:
   INFO(received);
   CHECK(received.starts_with("event: broker\ndata: {"));
   CHECK(received.find("\"topic\":\"broker\"") != std::string::npos);
+}
+
+TEST_CASE("an event stream ends with the stopping event and its last chunk when the broker stops" *
+          doctest::timeout(60)) {
+  HttpSystem system;
+  system.start_http_broker();
+  auto stream = std::async(std::launch::async, [&] {
+    return raw_exchange(system.http_port, "GET /events HTTP/1.1\r\nHost: x\r\n\r\n", 10s);
+  });
+  // Time for the stream to open: it is answered at once.
+  std::this_thread::sleep_for(500ms);
+  system.broker->signal(SIGTERM);
+  CHECK(system.broker->wait(10s) == 0);
+  std::string received = stream.get();
+  INFO(received);
+  CHECK(received.find("\"event\":\"stopping\"") != std::string::npos);
+  CHECK(received.ends_with("\r\n0\r\n\r\n"));
 }
 
 TEST_CASE("a malformed or taken --http address stops the broker at start with status 1" * doctest::timeout(60)) {

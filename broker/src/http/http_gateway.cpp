@@ -29,6 +29,8 @@ constexpr int kMaxEventStreams = 32;
 constexpr std::size_t kThreads = kMaxEventStreams + 16;
 constexpr std::chrono::milliseconds kHealthTimeout{1000};
 constexpr std::chrono::milliseconds kEventWait{250};
+// How long a stopping broker gives its event streams to end on their own.
+constexpr std::chrono::milliseconds kStreamsEndWait{1000};
 
 void reply(httplib::Response& res, int status, const json& body) {
   res.status = status;
@@ -117,6 +119,12 @@ class HttpGateway::Impl {
 
   ~Impl() {
     stopping_.store(true);
+    // Each open stream sees stopping_ within kEventWait, sends what it still got and
+    // its last chunk; one cut by server_.stop() would end without that chunk.
+    const auto give_up = std::chrono::steady_clock::now() + kStreamsEndWait;
+    while (streams_.load() > 0 && std::chrono::steady_clock::now() < give_up) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
     loop_.stop();
     server_.stop();
     if (listener_.joinable()) listener_.join();
