@@ -13,7 +13,7 @@
 namespace zerotask {
 
 // Default spin of the broker's loop.
-constexpr std::chrono::microseconds kDefaultBusyPoll{50};
+constexpr std::chrono::microseconds kDefaultBusyPoll{200};
 
 // Looks at `items` (wait_ready with a zero timeout) until one is ready (true) or
 // `budget` has passed (false), yielding the CPU between looks to any thread
