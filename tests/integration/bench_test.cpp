@@ -141,7 +141,7 @@ TEST_CASE("zt-bench --json measures every figure beside its reference and the du
   TempDir store_dir;
   auto run = run_command(bin_dir() + "/zt-bench",
                          {"--tasks", "2000", "--calls", "100", "--queued", "5000", "--recover", "2000", "--store-dir",
-                          store_dir.path(), "--skip-workflow", "--json"},
+                          store_dir.path(), "--skip-workflow", "--settle-ms", "0", "--json"},
                          std::chrono::seconds(130));
   INFO(run.output);
   REQUIRE(run.exit_code == 0);
@@ -155,6 +155,7 @@ TEST_CASE("zt-bench --json measures every figure beside its reference and the du
   }
   // The reference lets through as many requests at a time as the node has slots.
   CHECK(figures["reference_window"] == 2);
+  CHECK(figures["settle_ms"] == 0);
   // The p50 difference can have either sign.
   REQUIRE(figures.contains("call_p50_full_extra_us"));
   CHECK(figures["call_p50_full_extra_us"].is_number());
@@ -171,8 +172,10 @@ TEST_CASE("zt-bench --json measures every figure beside its reference and the du
   CHECK(std::filesystem::is_empty(store_dir.path()));
 }
 
-TEST_CASE("zt-bench --skip-reference, --skip-durable and --recover 0 leave their figures null" *
+TEST_CASE("zt-bench --skip-reference, --skip-durable and --recover 0 leave their figures null, and it settles "
+          "100 ms before each part of a round" *
           doctest::timeout(120)) {
+  const auto start = std::chrono::steady_clock::now();
   auto skipped = run_command(bin_dir() + "/zt-bench",
                              {"--tasks", "500", "--calls", "20", "--queued", "500", "--skip-reference",
                               "--skip-durable", "--skip-workflow", "--json"},
@@ -180,6 +183,10 @@ TEST_CASE("zt-bench --skip-reference, --skip-durable and --recover 0 leave their
   INFO(skipped.output);
   REQUIRE(skipped.exit_code == 0);
   auto figures = json_line(skipped.output);
+  // 5 throughput and 5 fire-and-forget rounds of ours, 20 latency rounds of ours and
+  // of the client library: 50 parts, each after 100 ms of quiet.
+  CHECK(figures["settle_ms"] == 100);
+  CHECK(std::chrono::steady_clock::now() - start >= std::chrono::seconds(5));
   for (const char* key : {"throughput_full_tps", "call_p50_full_us", "recover_seconds", "throughput_full_ratio",
                           "ref_pipelined_throughput_tps", "throughput_pipelined_ratio"}) {
     CAPTURE(key);
@@ -200,7 +207,7 @@ TEST_CASE("zt-bench --skip-reference, --skip-durable and --recover 0 leave their
   TempDir store_dir;
   auto no_recovery = run_command(bin_dir() + "/zt-bench",
                                  {"--tasks", "500", "--calls", "20", "--queued", "500", "--skip-reference", "--recover",
-                                  "0", "--store-dir", store_dir.path(), "--skip-workflow", "--json"},
+                                  "0", "--store-dir", store_dir.path(), "--skip-workflow", "--settle-ms", "0", "--json"},
                                  std::chrono::seconds(50));
   INFO(no_recovery.output);
   REQUIRE(no_recovery.exit_code == 0);
@@ -213,7 +220,7 @@ TEST_CASE("zt-bench --skip-reference, --skip-durable and --recover 0 leave their
 TEST_CASE("zt-bench --json times chains, groups and chords beside as many plain tasks" * doctest::timeout(120)) {
   auto run = run_command(bin_dir() + "/zt-bench",
                          {"--tasks", "500", "--calls", "20", "--queued", "500", "--skip-reference", "--skip-durable",
-                          "--chains", "50", "--groups", "5", "--group-size", "10", "--json"},
+                          "--chains", "50", "--groups", "5", "--group-size", "10", "--settle-ms", "0", "--json"},
                          std::chrono::seconds(100));
   INFO(run.output);
   REQUIRE(run.exit_code == 0);
@@ -246,7 +253,7 @@ TEST_CASE("zt-bench --pin runs every process it starts on one CPU and itself on 
   auto run = run_command(bin_dir() + "/zt-bench",
                          {"--pin", "--bin-dir", bin.path(), "--tasks", "500", "--calls", "20", "--queued", "500",
                           "--durable-tasks", "200", "--recover", "0", "--store-dir", store_dir.path(),
-                          "--skip-workflow", "--json"},
+                          "--skip-workflow", "--settle-ms", "0", "--json"},
                          std::chrono::seconds(130));
   INFO(run.output);
   REQUIRE(run.exit_code == 0);

@@ -60,13 +60,20 @@ std::size_t share(std::size_t total, std::size_t round, std::size_t rounds) {
 using RoundStep = std::function<void(std::size_t round)>;
 
 // Runs every step in every round; every other round in reverse order, so that no
-// participant always goes first.
-void in_rounds(const std::vector<RoundStep>& steps, std::size_t rounds) {
+// participant always goes first. Each step starts after `settle` of quiet: what the
+// step before it left on the CPUs (the kernel's load figures of each CPU, which
+// steer where it wakes threads and decay over tens of milliseconds) would
+// otherwise shape where this step's threads run.
+void in_rounds(const std::vector<RoundStep>& steps, std::size_t rounds, std::chrono::milliseconds settle) {
+  auto run = [settle](const RoundStep& step, std::size_t round) {
+    std::this_thread::sleep_for(settle);
+    step(round);
+  };
   for (std::size_t round = 0; round < rounds; ++round) {
     if (round % 2 == 0) {
-      for (auto it = steps.begin(); it != steps.end(); ++it) (*it)(round);
+      for (auto it = steps.begin(); it != steps.end(); ++it) run(*it, round);
     } else {
-      for (auto it = steps.rbegin(); it != steps.rend(); ++it) (*it)(round);
+      for (auto it = steps.rbegin(); it != steps.rend(); ++it) run(*it, round);
     }
   }
 }
@@ -161,18 +168,18 @@ void measure_load(const LoadTargets& load, const BenchOptions& options, Figures&
 
   progress("throughput: " + std::to_string(options.tasks) + " pipelined calls each" +
            (load.full ? " (" + std::to_string(durable_tasks) + " on the durable stores)" : ""));
-  in_rounds(pipelined, kLoadRounds);
+  in_rounds(pipelined, kLoadRounds, std::chrono::milliseconds(options.settle_ms));
   for (Target* target : targets) progress(target->name() + ": " + rate(target->throughput_tps()));
   if (load.pipelined_reference) {
     progress(load.pipelined_reference->name() + ": " + rate(load.pipelined_reference->throughput_tps()));
   }
 
   progress("fire-and-forget: " + std::to_string(options.tasks) + " notifications each");
-  in_rounds(fire_and_forget, kLoadRounds);
+  in_rounds(fire_and_forget, kLoadRounds, std::chrono::milliseconds(options.settle_ms));
   for (Target* target : fire_targets) progress(target->name() + ": " + rate(target->fire_and_forget_tps()));
 
   progress("latency: " + std::to_string(options.calls) + " sequential calls each");
-  in_rounds(sequential, kLatencyRounds);
+  in_rounds(sequential, kLatencyRounds, std::chrono::milliseconds(options.settle_ms));
   for (Target* target : targets) progress(target->name() + ": " + percentiles(summarize(target->round_trips())));
 
   figures.throughput_tps = zerotask.throughput_tps();
@@ -255,7 +262,7 @@ void measure_workflows(zmq::context_t& context, const BenchOptions& options, con
   }
   progress("workflows: " + std::to_string(options.chains) + " chains of 3, " + std::to_string(options.groups) +
            " groups of " + std::to_string(options.group_size) + " and as many chords, each beside as many plain tasks");
-  in_rounds(steps, kLoadRounds);
+  in_rounds(steps, kLoadRounds, std::chrono::milliseconds(options.settle_ms));
   char text[160];
   if (options.chains > 0) {
     std::snprintf(text, sizeof text, "workflows: chains %.2f s, plain %.2f s", workflows.chains_seconds,
@@ -317,6 +324,7 @@ Figures run_bench(const BenchOptions& options) {
   figures.calls = options.calls;
   figures.queued = options.queued;
   figures.window = options.window;
+  figures.settle_ms = options.settle_ms;
   bool durable = options.broker.empty() && !options.skip_durable;
   if (!options.broker.empty()) {
     figures.system = "the broker at " + options.broker;

@@ -219,7 +219,7 @@ void print_table(std::ostream& out, const Figures& f) {
   if (!f.store_directory.empty()) out << ", " << f.durable_tasks << " on each durable store";
   out << ", " << f.calls << " sequential calls, " << f.queued << " queued tasks";
   if (!f.store_directory.empty()) out << ", " << f.recover << " tasks recovered";
-  out << "\n";
+  out << "; " << f.settle_ms << " ms of quiet before each system's part of a round\n";
   if (f.pinned) {
     out << "pinned: the processes zt-bench started on CPU " << f.pinned->servers << ", zt-bench on CPU "
         << f.pinned->client << "\n";
@@ -269,6 +269,7 @@ json to_json(const Figures& f) {
       {"queued", f.queued},
       {"window", f.window},
       {"reference_window", f.reference_window},
+      {"settle_ms", f.settle_ms},
       {"pinned", f.pinned ? json{{"servers_cpu", f.pinned->servers}, {"client_cpu", f.pinned->client}} : json(nullptr)},
       {"durable_tasks", f.durable_tasks},
       {"recover", f.recover},

@@ -38,6 +38,7 @@ struct Figures {
   std::size_t queued = 0;
   std::size_t window = 0;
   std::size_t reference_window = 0;  // requests the reference's broker lets be at its worker at a time
+  std::size_t settle_ms = 0;         // quiet before each system's part of a round
   std::size_t durable_tasks = 0;     // throughput tasks on each durable store (0: not measured)
   std::size_t recover = 0;           // tasks stored for the recovery figure (0: not measured)
   std::string system;                // what was measured, in words

@@ -29,6 +29,11 @@ void add_options(CLI::App& app, BenchOptions& options) {
   app.add_option("--window", options.window, "Requests in flight in the pipelined runs (ours and the reference's)")
       ->check(CLI::Range(std::size_t{1}, std::size_t{100'000}))
       ->capture_default_str();
+  app.add_option("--settle-ms", options.settle_ms,
+                 "Milliseconds of quiet before each system's part of a round, so that what one system left on the "
+                 "CPUs does not shape the next one's figures (0: none)")
+      ->check(CLI::Range(std::size_t{0}, std::size_t{10'000}))
+      ->capture_default_str();
   app.add_option("--durable-tasks", options.durable_tasks,
                  "No-op tasks in the throughput run on the durable stores (at most --tasks; an fsync per commit makes "
                  "--sync full far slower)")

@@ -19,6 +19,7 @@ struct BenchOptions {
   std::size_t calls = 2000;           // sequential blocking calls
   std::size_t queued = 1000000;       // tasks queued for the memory figure
   std::size_t window = 1000;          // requests in flight in the pipelined runs
+  std::size_t settle_ms = 100;        // quiet before each system's part of a round
   std::size_t durable_tasks = 20000;  // throughput run on the durable stores (at most `tasks`)
   std::size_t recover = 1000000;      // tasks a restarted durable broker recovers; 0: not measured
   bool skip_durable = false;          // no durable-store figures (throughput, p50, recovery)
