@@ -36,7 +36,8 @@ TSAN_CXX_FLAGS='-O1 -g1'
 ASAN_CMAKE_ARGS=(-DCMAKE_CXX_COMPILER=clang++ -DZEROTASK_FUZZ=ON)
 TSAN_CMAKE_ARGS=(-DZEROTASK_TSAN=ON)
 CTEST_ARGS=(--output-on-failure -j2 --timeout 300 --no-tests=error)
-export ZEROTASK_JOBS=${ZEROTASK_JOBS:-$(nproc)}
+# One compile job more than CPUs: a CPU is not idle while a job links or reads.
+export ZEROTASK_JOBS=${ZEROTASK_JOBS:-$(($(nproc) + 1))}
 
 run_sanitizers=1
 while [[ $# -gt 0 ]]; do
