@@ -11,7 +11,7 @@
 namespace zerotask::broker {
 namespace {
 
-constexpr std::string_view kSettingPrefix = "limit/";
+constexpr std::string_view kLimitSettingPrefix = "limit/";
 constexpr double kMaxRate = 1000000;
 // The slowest rate: one task in about 11.6 days. Keeps the wait for a token a
 // duration the clocks can hold.
@@ -19,10 +19,6 @@ constexpr double kMinRate = 0.000001;
 constexpr std::int64_t kMaxBurst = 1000000;
 constexpr std::int64_t kMaxConcurrency = 1000000;
 constexpr std::string_view kLimitFields[] = {"function", "rate_per_s", "burst", "concurrency"};
-
-[[noreturn]] void invalid(const std::string& message) {
-  throw RpcError(rpc::kInvalidParams, message);
-}
 
 std::string format_rate(double rate) {
   std::string text = std::to_string(rate);
@@ -34,7 +30,7 @@ std::string format_rate(double rate) {
 }  // namespace
 
 FunctionLimits::FunctionLimits(TaskStore& store, SteadyTime now) : store_(store) {
-  for (const auto& [key, text] : store_.settings(kSettingPrefix)) {
+  for (const auto& [key, text] : store_.settings(kLimitSettingPrefix)) {
     try {
       json stored = json::parse(text);
       limits_.emplace(stored.at("function").get<std::string>(), read(stored, now));
@@ -45,21 +41,21 @@ FunctionLimits::FunctionLimits(TaskStore& store, SteadyTime now) : store_(store)
 }
 
 FunctionLimits::Limit FunctionLimits::read(const json& params, SteadyTime now) {
-  if (!params.is_object()) invalid("params must be an object");
+  if (!params.is_object()) params::invalid("params must be an object");
   Limit limit;
   if (auto rate = params.find("rate_per_s"); rate != params.end() && !rate->is_null()) {
     if (!rate->is_number() || !(rate->get<double>() >= kMinRate) || rate->get<double>() > kMaxRate) {
-      invalid("rate_per_s must be a number from 0.000001 to 1000000");
+      params::invalid("rate_per_s must be a number from 0.000001 to 1000000");
     }
     limit.rate_per_s = rate->get<double>();
     limit.burst = static_cast<double>(params::integer(
         params, "burst", std::max<std::int64_t>(1, static_cast<std::int64_t>(std::ceil(limit.rate_per_s))), 1,
         kMaxBurst));
   } else if (params.contains("burst")) {
-    invalid("burst needs rate_per_s");
+    params::invalid("burst needs rate_per_s");
   }
   limit.concurrency = static_cast<std::size_t>(params::integer(params, "concurrency", 0, 1, kMaxConcurrency));
-  if (limit.rate_per_s == 0 && limit.concurrency == 0) invalid("give rate_per_s, concurrency or both");
+  if (limit.rate_per_s == 0 && limit.concurrency == 0) params::invalid("give rate_per_s, concurrency or both");
   limit.tokens = limit.burst;
   limit.refilled = now;
   return limit;
@@ -71,7 +67,7 @@ json FunctionLimits::set(const json& params, SteadyTime now) {
   check_function_name(function, "function");
   Limit limit = read(params, now);
   json answer = to_json(function, limit);
-  store_.put_setting(std::string(kSettingPrefix) + function, rpc::to_text(answer));
+  store_.put_setting(std::string(kLimitSettingPrefix) + function, rpc::to_text(answer));
   limits_.insert_or_assign(std::move(function), limit);
   return answer;
 }
@@ -82,7 +78,7 @@ json FunctionLimits::remove(const json& params) {
   if (it == limits_.end()) throw RpcError(rpc::kNotFound, "no limits on function " + function);
   json answer = to_json(function, it->second);
   limits_.erase(it);
-  store_.erase_setting(std::string(kSettingPrefix) + function);
+  store_.erase_setting(std::string(kLimitSettingPrefix) + function);
   return answer;
 }
 

@@ -11,7 +11,7 @@ namespace zerotask::broker {
 namespace {
 
 constexpr std::size_t kMaxSchedules = 10000;
-constexpr std::string_view kSettingPrefix = "schedule/";
+constexpr std::string_view kScheduleSettingPrefix = "schedule/";
 constexpr std::int64_t kMinIntervalMs = 100;
 constexpr std::int64_t kMaxIntervalMs = 365LL * 24 * 3600 * 1000;
 constexpr std::string_view kScheduleFields[] = {"name", "cron", "interval_ms", "task"};
@@ -19,16 +19,12 @@ constexpr std::string_view kScheduleFields[] = {"name", "cron", "interval_ms", "
 constexpr std::string_view kNotInSchedule[] = {"depends_on",      "countdown_ms", "eta",
                                                "idempotency_key", "wait",         "require_node"};
 
-[[noreturn]] void invalid(const std::string& message) {
-  throw RpcError(rpc::kInvalidParams, message);
-}
-
 }  // namespace
 
 PeriodicSchedules::PeriodicSchedules(TaskStore& store, Scheduler& scheduler, SteadyTime now)
     : store_(store), scheduler_(scheduler) {
   const std::int64_t unix_now = unix_time_ms();
-  for (const auto& [key, text] : store_.settings(kSettingPrefix)) {
+  for (const auto& [key, text] : store_.settings(kScheduleSettingPrefix)) {
     try {
       json stored = json::parse(text);
       Schedule schedule = read(stored);
@@ -47,19 +43,19 @@ PeriodicSchedules::PeriodicSchedules(TaskStore& store, Scheduler& scheduler, Ste
 }
 
 PeriodicSchedules::Schedule PeriodicSchedules::read(const json& definition) {
-  if (!definition.is_object()) invalid("params must be an object");
+  if (!definition.is_object()) params::invalid("params must be an object");
   Schedule schedule;
   std::string name = params::required_string(definition, "name");
   check_name(name, "name");
   bool has_cron = definition.contains("cron");
-  if (has_cron == definition.contains("interval_ms")) invalid("give cron or interval_ms, exactly one");
+  if (has_cron == definition.contains("interval_ms")) params::invalid("give cron or interval_ms, exactly one");
   schedule.definition = json{{"name", name}};
   if (has_cron) {
     std::string text = params::required_string(definition, "cron");
     try {
       schedule.cron = CronExpression::parse(text);
     } catch (const std::invalid_argument& error) {
-      invalid(error.what());
+      params::invalid(error.what());
     }
     schedule.definition["cron"] = text;
   } else {
@@ -67,15 +63,15 @@ PeriodicSchedules::Schedule PeriodicSchedules::read(const json& definition) {
     schedule.definition["interval_ms"] = schedule.interval_ms;
   }
   auto task = definition.find("task");
-  if (task == definition.end() || !task->is_object()) invalid("task must be an object: the task.submit params");
+  if (task == definition.end() || !task->is_object()) params::invalid("task must be an object: the task.submit params");
   for (auto field : kNotInSchedule) {
-    if (task->contains(field)) invalid("task: " + std::string(field) + " cannot be given in a schedule");
+    if (task->contains(field)) params::invalid("task: " + std::string(field) + " cannot be given in a schedule");
   }
   try {
     json checked = *task;
     read_task_spec(checked, 0, unix_time_ms());
   } catch (const RpcError& error) {
-    invalid("task: " + error.error().message);
+    params::invalid("task: " + error.error().message);
   }
   schedule.definition["task"] = *task;
   schedule.name = std::move(name);
@@ -117,7 +113,7 @@ json PeriodicSchedules::remove(const json& params) {
   if (it == schedules_.end()) throw RpcError(rpc::kNotFound, "no schedule " + name);
   json answer = to_json(it->second);
   schedules_.erase(it);
-  store_.erase_setting(std::string(kSettingPrefix) + name);
+  store_.erase_setting(std::string(kScheduleSettingPrefix) + name);
   return answer;
 }
 
@@ -176,7 +172,7 @@ json PeriodicSchedules::to_json(const Schedule& schedule) {
 }
 
 void PeriodicSchedules::store(const Schedule& schedule) {
-  store_.put_setting(std::string(kSettingPrefix) + schedule.name, rpc::to_text(to_json(schedule)));
+  store_.put_setting(std::string(kScheduleSettingPrefix) + schedule.name, rpc::to_text(to_json(schedule)));
 }
 
 }  // namespace zerotask::broker

@@ -5,17 +5,10 @@
 #include <algorithm>
 #include <set>
 
+#include "zerotask/clock.hpp"
 #include "zerotask/version.hpp"
 
 namespace zerotask::broker {
-
-namespace {
-
-std::int64_t elapsed_ms(SteadyTime from, SteadyTime to) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(to - from).count();
-}
-
-}  // namespace
 
 json Scheduler::describe(const TaskRecord& record) const {
   json task = to_json(record);

@@ -5,17 +5,10 @@
 #include <map>
 
 #include "scheduler.hpp"
+#include "zerotask/clock.hpp"
 #include "zerotask/version.hpp"
 
 namespace zerotask::broker {
-
-namespace {
-
-std::int64_t elapsed_ms(SteadyTime from, SteadyTime to) {
-  return std::max<std::int64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(to - from).count(), 0);
-}
-
-}  // namespace
 
 json Scheduler::metrics(SteadyTime now) {
   std::map<std::string_view, const FunctionTally*> by_name;

@@ -12,13 +12,13 @@ namespace {
 std::atomic<LogLevel> g_level{LogLevel::Info};
 std::mutex g_write_mutex;
 
-constexpr std::string_view kNames[] = {"error", "warn", "info", "debug"};
+constexpr std::string_view kLevelNames[] = {"error", "warn", "info", "debug"};
 
 }  // namespace
 
 std::optional<LogLevel> parse_log_level(std::string_view name) {
   for (int i = 0; i < 4; ++i) {
-    if (kNames[i] == name) return static_cast<LogLevel>(i);
+    if (kLevelNames[i] == name) return static_cast<LogLevel>(i);
   }
   return std::nullopt;
 }
@@ -38,7 +38,7 @@ void log(LogLevel level, std::string_view component, std::string_view message) {
   std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &utc);
   std::lock_guard lock(g_write_mutex);
   std::fprintf(stderr, "%s.%03dZ %-5.*s %.*s: %.*s\n", stamp, static_cast<int>(millis),
-               static_cast<int>(kNames[static_cast<int>(level)].size()), kNames[static_cast<int>(level)].data(),
+               static_cast<int>(kLevelNames[static_cast<int>(level)].size()), kLevelNames[static_cast<int>(level)].data(),
                static_cast<int>(component.size()), component.data(), static_cast<int>(message.size()),
                message.data());
 }

@@ -6,7 +6,7 @@
 namespace zerotask {
 namespace {
 
-constexpr std::array<std::pair<TaskState, std::string_view>, 6> kNames{{
+constexpr std::array<std::pair<TaskState, std::string_view>, 6> kStateNames{{
     {TaskState::Pending, "PENDING"},
     {TaskState::Queued, "QUEUED"},
     {TaskState::Running, "RUNNING"},
@@ -17,10 +17,10 @@ constexpr std::array<std::pair<TaskState, std::string_view>, 6> kNames{{
 
 }  // namespace
 
-std::string_view to_string(TaskState state) { return kNames[static_cast<std::size_t>(state)].second; }
+std::string_view to_string(TaskState state) { return kStateNames[static_cast<std::size_t>(state)].second; }
 
 std::optional<TaskState> parse_task_state(std::string_view name) {
-  for (const auto& [state, text] : kNames) {
+  for (const auto& [state, text] : kStateNames) {
     if (text == name) return state;
   }
   return std::nullopt;

@@ -8,21 +8,11 @@
 #include "zerotask/rpc_error.hpp"
 
 using namespace zerotask::broker;
+using zerotask::broker::testing::error_code_of;
+using zerotask::broker::testing::Fixture;
+using zerotask::broker::testing::test_config;
 using zerotask::json;
 using namespace std::chrono_literals;
-
-namespace {
-
-int error_code_of(const std::function<void()>& call) {
-  try {
-    call();
-  } catch (const zerotask::RpcError& error) {
-    return error.code();
-  }
-  return 0;
-}
-
-}  // namespace
 
 TEST_CASE("limits refuse a rate outside 0.000001 to 1000000, a burst without a rate, no limit at all and a reserved name" *
           doctest::timeout(10)) {
@@ -88,7 +78,7 @@ TEST_CASE("limits are kept as settings and come back, with full buckets, over th
 }
 
 TEST_CASE("schedules and limits cannot change while the store cannot write" * doctest::timeout(10)) {
-  testing::Fixture f;
+  Fixture f;
   PeriodicSchedules schedules(f.store, f.scheduler, f.now);
   json tick = {{"name", "tick"}, {"interval_ms", 1000}, {"task", {{"function", "echo"}}}};
   schedules.add(tick);
@@ -102,9 +92,9 @@ TEST_CASE("schedules and limits cannot change while the store cannot write" * do
 }
 
 TEST_CASE("a schedule whose task params pass the payload limit is refused when added" * doctest::timeout(10)) {
-  zerotask::broker::SchedulerConfig config = testing::test_config();
+  zerotask::broker::SchedulerConfig config = test_config();
   config.max_payload_bytes = 16;
-  testing::Fixture f(config);
+  Fixture f(config);
   PeriodicSchedules schedules(f.store, f.scheduler, f.now);
   json big = {{"name", "big"}, {"interval_ms", 1000}, {"task", {{"function", "echo"}, {"params", {std::string(32, 'x')}}}}};
   CHECK(error_code_of([&] { schedules.add(big); }) == zerotask::rpc::kOverloaded);

@@ -18,15 +18,6 @@ NewTask keyed(std::string key) {
   return keyed;
 }
 
-int error_code_of(const std::function<void()>& call) {
-  try {
-    call();
-  } catch (const RpcError& error) {
-    return error.code();
-  }
-  return 0;
-}
-
 }  // namespace
 
 TEST_CASE("a second submit with the same idempotency key returns the first task" * doctest::timeout(10)) {

@@ -5,12 +5,14 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "scheduler.hpp"
 #include "store/memory_task_store.hpp"
+#include "zerotask/rpc_error.hpp"
 
 namespace zerotask::broker::testing {
 
@@ -24,6 +26,24 @@ inline NewTask task(std::string function, const json& params = json::array()) {
 }
 
 // Task ids as text, so that a failed check shows them.
+// A task of `function` in `queue`.
+inline NewTask in_queue(std::string function, std::string queue, int priority = 0) {
+  NewTask made = task(std::move(function));
+  made.queue = std::move(queue);
+  made.priority = priority;
+  return made;
+}
+
+// The code of the RpcError `call` throws; 0 if it throws none.
+inline int error_code_of(const std::function<void()>& call) {
+  try {
+    call();
+  } catch (const RpcError& error) {
+    return error.code();
+  }
+  return 0;
+}
+
 inline std::string text(const std::vector<TaskId>& ids) {
   std::string out;
   for (TaskId id : ids) out += (out.empty() ? "" : " ") + format_task_id(id);

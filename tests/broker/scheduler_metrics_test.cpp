@@ -30,12 +30,6 @@ json queue_of(const json& metrics, const std::string& queue) {
   return nullptr;
 }
 
-NewTask in_queue(std::string function, std::string queue) {
-  NewTask made = task(std::move(function));
-  made.queue = std::move(queue);
-  return made;
-}
-
 }  // namespace
 
 TEST_CASE("tasks are counted by function and state as they change, and a function with none is left out" *

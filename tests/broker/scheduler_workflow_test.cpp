@@ -35,13 +35,6 @@ NewTask depending(std::string function, std::vector<TaskId> on, const json& para
   return made;
 }
 
-NewTask in_queue(std::string function, std::string queue, int priority = 0) {
-  NewTask made = task(std::move(function));
-  made.queue = std::move(queue);
-  made.priority = priority;
-  return made;
-}
-
 NewTask failing_once(std::string function) {
   NewTask made = task(std::move(function));
   made.max_retries = 0;

@@ -10,7 +10,7 @@ using namespace zerotask::broker;
 
 namespace {
 
-std::string refusal(const std::string& url) {
+std::string url_refusal(const std::string& url) {
   std::string why;
   if (parse_webhook_url(url, &why)) return "";
   return why;
@@ -36,18 +36,18 @@ TEST_CASE("an http URL splits into the origin and the target, path and query" * 
 }
 
 TEST_CASE("a URL that is not plain http is refused with the reason" * doctest::timeout(10)) {
-  CHECK(refusal("https://hooks.example/") == "must start with http:// (https is not supported)");
-  CHECK(refusal("ftp://hooks.example/") == "must start with http:// (https is not supported)");
-  CHECK(refusal("hooks.example/done") == "must start with http:// (https is not supported)");
-  CHECK(refusal("http:///done") == "has no host");
-  CHECK(refusal("http://user:secret@hooks.example/") == "must not carry a user name or password");
-  CHECK(refusal("http://hooks.example:0/") == "has a port that is not a number from 1 to 65535");
-  CHECK(refusal("http://hooks.example:65536/") == "has a port that is not a number from 1 to 65535");
-  CHECK(refusal("http://hooks.example:80a/") == "has a port that is not a number from 1 to 65535");
-  CHECK(refusal("http://hooks.example:/") == "has an empty port");
-  CHECK(refusal("http://hooks example/") == "must be printable ASCII without spaces (percent-encode the rest)");
-  CHECK(refusal("http://h\xc3\xa9.example/") == "must be printable ASCII without spaces (percent-encode the rest)");
-  CHECK(refusal("http://[zz]/") == "has a malformed IPv6 address");
-  CHECK(refusal("http://ho$t/") == "has a malformed host");
-  CHECK(refusal("http://h/" + std::string(2048, 'a')) == "is longer than 2048 bytes");
+  CHECK(url_refusal("https://hooks.example/") == "must start with http:// (https is not supported)");
+  CHECK(url_refusal("ftp://hooks.example/") == "must start with http:// (https is not supported)");
+  CHECK(url_refusal("hooks.example/done") == "must start with http:// (https is not supported)");
+  CHECK(url_refusal("http:///done") == "has no host");
+  CHECK(url_refusal("http://user:secret@hooks.example/") == "must not carry a user name or password");
+  CHECK(url_refusal("http://hooks.example:0/") == "has a port that is not a number from 1 to 65535");
+  CHECK(url_refusal("http://hooks.example:65536/") == "has a port that is not a number from 1 to 65535");
+  CHECK(url_refusal("http://hooks.example:80a/") == "has a port that is not a number from 1 to 65535");
+  CHECK(url_refusal("http://hooks.example:/") == "has an empty port");
+  CHECK(url_refusal("http://hooks example/") == "must be printable ASCII without spaces (percent-encode the rest)");
+  CHECK(url_refusal("http://h\xc3\xa9.example/") == "must be printable ASCII without spaces (percent-encode the rest)");
+  CHECK(url_refusal("http://[zz]/") == "has a malformed IPv6 address");
+  CHECK(url_refusal("http://ho$t/") == "has a malformed host");
+  CHECK(url_refusal("http://h/" + std::string(2048, 'a')) == "is longer than 2048 bytes");
 }

@@ -19,6 +19,7 @@ using namespace std::chrono_literals;
 using zerotask::json;
 using zerotask::testing::add;
 using zerotask::testing::CommandResult;
+using zerotask::testing::contains;
 using zerotask::testing::FakeBroker;
 using zerotask::testing::quick_options;
 using zerotask::testing::wait_until;
@@ -33,10 +34,6 @@ CommandResult zt(const FakeBroker& broker, std::vector<std::string> args) {
   args.push_back("--broker");
   args.push_back(broker.endpoint());
   return zerotask::testing::run_command(zerotask::testing::bin_dir() + "/zt", args);
-}
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
 }
 
 json echo(const json& params) {

@@ -32,15 +32,12 @@ using zerotask::json;
 using zerotask::testing::bin_dir;
 using zerotask::testing::ChildProcess;
 using zerotask::testing::CommandResult;
+using zerotask::testing::contains;
 using zerotask::testing::wait_until;
 
 namespace {
 
 constexpr const char* kRestore = "\033[?25h\033[?1049l";
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
 
 // A broker (memory store) and a node named n-top with two workers, serving the
 // default queue; one worker runs a long sleep, and a task of a function no node

@@ -14,10 +14,10 @@ using zerotask::TaskIdGenerator;
 
 namespace {
 
-using Clock = std::chrono::system_clock;
+using WallClock = std::chrono::system_clock;
 
 // 2020-01-01T00:00:00Z, the zero point of the time bits.
-const Clock::time_point kEpoch = Clock::time_point(std::chrono::milliseconds(1577836800000));
+const WallClock::time_point kEpoch = WallClock::time_point(std::chrono::milliseconds(1577836800000));
 
 }  // namespace
 
@@ -61,7 +61,7 @@ TEST_CASE("a task id keeps the milliseconds since 2020 in its upper 42 bits" * d
 TEST_CASE("ids made later sort after ids made earlier, as numbers and as text" * doctest::timeout(10)) {
   TaskIdGenerator first_generator;
   TaskIdGenerator second_generator;
-  Clock::time_point now = Clock::now();
+  WallClock::time_point now = WallClock::now();
   TaskId earlier = first_generator.next(now);
   TaskId later = second_generator.next(now + std::chrono::milliseconds(1));
   CHECK(earlier < later);
@@ -77,7 +77,7 @@ TEST_CASE("ids made later sort after ids made earlier, as numbers and as text" *
 
 TEST_CASE("ids made within the same millisecond are distinct and increasing" * doctest::timeout(10)) {
   TaskIdGenerator generator;
-  Clock::time_point now = kEpoch + std::chrono::hours(1);
+  WallClock::time_point now = kEpoch + std::chrono::hours(1);
   std::vector<TaskId> ids;
   for (int i = 0; i < 1000; ++i) ids.push_back(generator.next(now));
   CHECK(std::is_sorted(ids.begin(), ids.end()));
@@ -91,7 +91,7 @@ TEST_CASE("ids made within the same millisecond are distinct and increasing" * d
 
 TEST_CASE("a clock that steps back never makes an id repeat or go down" * doctest::timeout(10)) {
   TaskIdGenerator generator;
-  Clock::time_point now = kEpoch + std::chrono::hours(2);
+  WallClock::time_point now = kEpoch + std::chrono::hours(2);
   TaskId before = generator.next(now);
   TaskId after_step_back = generator.next(now - std::chrono::seconds(30));
   CHECK(after_step_back == before + 1);
@@ -101,7 +101,7 @@ TEST_CASE("a clock that steps back never makes an id repeat or go down" * doctes
 
 TEST_CASE("more ids in one millisecond than the sequence bits hold still increase" * doctest::timeout(10)) {
   TaskIdGenerator generator;
-  Clock::time_point now = kEpoch + std::chrono::hours(3);
+  WallClock::time_point now = kEpoch + std::chrono::hours(3);
   TaskId previous = generator.next(now);
   constexpr int kBurst = (1 << 22) + 10;
   bool increasing = true;

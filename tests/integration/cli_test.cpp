@@ -13,18 +13,8 @@ using nlohmann::json;
 
 namespace {
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
 std::string first_line(const std::string& text) {
   return text.substr(0, text.find('\n'));
-}
-
-// How many tasks of `function` the broker holds.
-int tasks_of(SystemFixture& system, const std::string& function) {
-  json reply = system.peer->call("task.list", {{"function", function}, {"limit", 1000}}, 10s);
-  return reply["result"].value("total", -1);
 }
 
 // The JSON zt printed with --json; a discarded value when it is not JSON.
@@ -220,7 +210,7 @@ TEST_CASE("zt schedule add makes a task every --every-ms until zt schedule remov
   CHECK(when[10] == 'T');
   CHECK(when[19] == '.');
   CHECK(when.back() == 'Z');
-  REQUIRE(wait_until([&] { return tasks_of(system, "echo") >= 2; }, 10s));
+  REQUIRE(wait_until([&] { return system.task_count("echo") >= 2; }, 10s));
 
   json schedules = parsed(system.zt({"schedule", "list", "--json"}))["schedules"];
   REQUIRE(schedules.size() == 1);
@@ -234,9 +224,9 @@ TEST_CASE("zt schedule add makes a task every --every-ms until zt schedule remov
   auto removed = system.zt({"schedule", "remove", "tick"});
   CHECK(removed.exit_code == 0);
   CHECK(removed.output == "removed schedule tick (every 200 ms)\n");
-  int made = tasks_of(system, "echo");
+  int made = system.task_count("echo");
   std::this_thread::sleep_for(600ms);  // three intervals: a schedule still there would make tasks
-  CHECK(tasks_of(system, "echo") == made);
+  CHECK(system.task_count("echo") == made);
   CHECK(system.zt({"schedule", "list"}).output == "no schedules\n");
   auto unknown = system.zt({"schedule", "remove", "tick"});
   CHECK(unknown.exit_code == 5);

@@ -20,10 +20,6 @@ using zerotask::KeyPair;
 
 namespace {
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
 std::string read_file(const std::string& path) {
   std::ifstream file(path);
   std::stringstream text;

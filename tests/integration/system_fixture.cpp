@@ -53,6 +53,15 @@ int SystemFixture::node_count() {
   }
 }
 
+int SystemFixture::task_count(const std::string& function) {
+  try {
+    nlohmann::json reply = peer->call("task.list", {{"function", function}, {"limit", 1000}}, std::chrono::seconds(10));
+    return reply["result"].value("total", -1);
+  } catch (const std::exception&) {
+    return -1;
+  }
+}
+
 CommandResult SystemFixture::zt(std::vector<std::string> args, std::chrono::milliseconds timeout) {
   args.insert(args.begin() + (args.empty() ? 0 : 1), {"--broker", endpoint});
   return run_command(bin_dir() + "/zt", args, timeout);

@@ -24,6 +24,8 @@ class SystemFixture {
   ChildProcess& start_node(const std::string& name, int threads = 2, const std::vector<std::string>& extra_args = {});
   // The number of nodes the broker lists now.
   int node_count();
+  // The number of `function` tasks the broker holds (task.list's total), -1 without an answer.
+  int task_count(const std::string& function);
   // Runs zt with --broker set to this system.
   CommandResult zt(std::vector<std::string> args, std::chrono::milliseconds timeout = std::chrono::seconds(20));
   // Calls `method` through `peer` (10 s at most) and returns its result; the test

@@ -12,14 +12,6 @@ using namespace zerotask::testing;
 using namespace std::chrono_literals;
 using nlohmann::json;
 
-namespace {
-
-int tasks_of(SystemFixture& system, const std::string& function) {
-  return static_cast<int>(system.result_of("task.list", {{"function", function}, {"limit", 1000}})["total"]);
-}
-
-}  // namespace
-
 TEST_CASE("a chain submitted as one batch passes each result to the next task" * doctest::timeout(60)) {
   SystemFixture system;
   system.start_broker();
@@ -105,8 +97,8 @@ TEST_CASE("a periodic schedule makes tasks, survives a broker restart and fires 
       system.result_of("schedule.add",
                 {{"name", "tick"}, {"interval_ms", 200}, {"task", {{"function", "echo"}, {"params", {"tick"}}}}});
   CHECK(added["name"] == "tick");
-  REQUIRE(wait_until([&] { return tasks_of(system, "echo") >= 3; }, 5s));
-  int before_kill = tasks_of(system, "echo");
+  REQUIRE(wait_until([&] { return system.task_count("echo") >= 3; }, 5s));
+  int before_kill = system.task_count("echo");
   system.broker->signal(SIGKILL);
   system.broker->wait(5s);
   std::this_thread::sleep_for(1500ms);  // about 7 runs are missed
@@ -117,10 +109,10 @@ TEST_CASE("a periodic schedule makes tasks, survives a broker restart and fires 
   std::this_thread::sleep_for(100ms);
   // At most one run made between the count and the kill, then one for all the
   // missed ones; then every 200 ms again.
-  int after_restart = tasks_of(system, "echo");
+  int after_restart = system.task_count("echo");
   CHECK(after_restart - before_kill <= 2);
   CHECK(after_restart - before_kill >= 1);
-  REQUIRE(wait_until([&] { return tasks_of(system, "echo") >= after_restart + 3; }, 5s));
+  REQUIRE(wait_until([&] { return system.task_count("echo") >= after_restart + 3; }, 5s));
   system.result_of("schedule.remove", {{"name", "tick"}});
   CHECK(system.result_of("schedule.list", nullptr)["schedules"].empty());
   CHECK(system.peer->call("schedule.remove", {{"name", "tick"}})["error"]["code"] == -32004);
@@ -179,7 +171,7 @@ TEST_CASE("rules make tasks from succeeded tasks and from emitted events, dedupl
   system.start_broker({"--rules", dir.file("rules.json")});
   system.start_node("n1");
   CHECK(system.result_of("task.submit", {{"function", "add"}, {"params", {2, 3}}, {"wait", true}}) == 5);
-  REQUIRE(wait_until([&] { return tasks_of(system, "echo") == 1; }));
+  REQUIRE(wait_until([&] { return system.task_count("echo") == 1; }));
   json made = system.result_of("task.list", {{"function", "echo"}})["tasks"][0];
   CHECK(system.wait_for(made["id"])["result"] == "sum was 5");
 

@@ -40,6 +40,8 @@ struct Received {
 
   std::string method() const { return body.value("method", ""); }
   const json& params() const { return body.at("params"); }
+  // The first entry of a node.done's results.
+  const json& first_result() const { return params().at("results").at(0); }
 };
 
 class FakeBroker {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "messages.hpp"
+#include "nested_json.hpp"
 
 namespace zerotask::testing {
 
@@ -23,13 +24,6 @@ json encode_one(const std::vector<TaskResult>& results, const SendLimits& limits
   REQUIRE(messages.size() == 1);
   CHECK(messages[0].results == results.size());
   return json::parse(messages[0].text);
-}
-
-// An array nested `depth` levels deep: depth 1 is [0], depth 2 [[0]].
-json nested(std::size_t depth) {
-  json value = 0;
-  for (std::size_t i = 0; i < depth; ++i) value = json::array({std::move(value)});
-  return value;
 }
 
 TaskResult ok(std::string id, json result) {
@@ -67,9 +61,9 @@ TEST_CASE("node.done escapes a task id that is not plain text and survives inval
 TEST_CASE("a result nested deeper than the limit becomes a ResultTooDeep error, one at the limit does not" *
           doctest::timeout(30)) {
   std::vector<TaskResult> results;
-  results.push_back(ok("0000000000000001", nested(56)));
-  results.push_back(ok("0000000000000002", nested(57)));
-  results.push_back(ok("0000000000000003", json{{"deep", nested(56)}}));
+  results.push_back(ok("0000000000000001", nested_array(56)));
+  results.push_back(ok("0000000000000002", nested_array(57)));
+  results.push_back(ok("0000000000000003", json{{"deep", nested_array(56)}}));
   std::vector<KeptMessage> messages;
   encode_done(results, SendLimits{56, 1 << 20}, messages);
   REQUIRE(messages.size() == 1);
@@ -77,7 +71,7 @@ TEST_CASE("a result nested deeper than the limit becomes a ResultTooDeep error, 
   CHECK_FALSE(rpc::nesting_exceeds(messages[0].text, 64));
   json entries = json::parse(messages[0].text).at("params").at("results");
   REQUIRE(entries.size() == 3);
-  CHECK(entries[0].at("result") == nested(56));
+  CHECK(entries[0].at("result") == nested_array(56));
   CHECK(entries[1] ==
         json{{"id", "0000000000000002"},
              {"attempt", 1},
@@ -98,7 +92,7 @@ TEST_CASE("the depth of a result counts arrays and objects, empty ones too, and 
   CHECK(depth_exceeds(json{{"a", {1, json::object()}}, {"b", 3}}, 2));
   CHECK_FALSE(depth_exceeds(json{{"a", {1, json::object()}}, {"b", 3}}, 3));
   // Far deeper than any recursion could go.
-  json deep = nested(200000);
+  json deep = nested_array(200000);
   CHECK(depth_exceeds(deep, 1024));
   CHECK_FALSE(depth_exceeds(deep, 200000));
 }
@@ -196,8 +190,8 @@ TEST_CASE("a partial result goes in node.progress under partial instead of progr
 TEST_CASE("a progress or partial nested deeper or larger than the limits is not encoded" * doctest::timeout(30)) {
   const SendLimits limits{56, 1000};
   for (auto kind : {ReportKind::Progress, ReportKind::Partial}) {
-    CHECK(encode_progress(ProgressReport{"x", 1, nested(56), kind}, limits));
-    CHECK_FALSE(encode_progress(ProgressReport{"x", 1, nested(57), kind}, limits));
+    CHECK(encode_progress(ProgressReport{"x", 1, nested_array(56), kind}, limits));
+    CHECK_FALSE(encode_progress(ProgressReport{"x", 1, nested_array(57), kind}, limits));
     CHECK(encode_progress(ProgressReport{"x", 1, std::string(800, 'x'), kind}, limits));
     CHECK_FALSE(encode_progress(ProgressReport{"x", 1, std::string(1000, 'x'), kind}, limits));
   }

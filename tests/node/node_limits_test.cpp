@@ -15,6 +15,7 @@
 
 #include "dispatcher.hpp"
 #include "fake_broker.hpp"
+#include "nested_json.hpp"
 #include "node_loop.hpp"
 #include "outbox.hpp"
 #include "test_support.hpp"
@@ -25,21 +26,10 @@
 namespace zerotask::testing {
 namespace {
 
-// An array nested `depth` levels deep: depth 1 is [0], depth 2 [[0]].
-json nested(std::size_t depth) {
-  json value = 0;
-  for (std::size_t i = 0; i < depth; ++i) value = json::array({std::move(value)});
-  return value;
-}
-
 int depth_of(const json& value) {
   int depth = 0;
   for (const json* at = &value; at->is_array() && !at->empty(); at = &at->at(0)) ++depth;
   return depth;
-}
-
-const json& first_result(const Received& done) {
-  return done.params().at("results").at(0);
 }
 
 json error_of(const std::string& message, const std::string& type) {
@@ -94,16 +84,16 @@ TEST_CASE("a task whose params nest deeper than 64 levels inside node.run is run
   REQUIRE(hello);
   // 100 levels of params, 4 more of node.run around them: deeper than the default
   // limit of 64, well within what a broker accepts from a client with --max-depth 128.
-  broker.run(hello->identity, json::array({task("0000000000000001", "depth", nested(100))}));
+  broker.run(hello->identity, json::array({task("0000000000000001", "depth", nested_array(100))}));
   auto done = broker.expect("node.done");
   REQUIRE(done);
-  CHECK(first_result(*done) == json{{"id", "0000000000000001"}, {"attempt", 1}, {"result", 100}});
+  CHECK(done->first_result() == json{{"id", "0000000000000001"}, {"attempt", 1}, {"result", 100}});
 }
 
 TEST_CASE("a result nested deeper than the broker accepts becomes a ResultTooDeep error" * doctest::timeout(30)) {
   FakeBroker broker;
   RunningNode running(node_config(broker), [](Node& node) {
-    node.register_function("nest", [](const json& params) { return nested(params.at(0).get<std::size_t>()); });
+    node.register_function("nest", [](const json& params) { return nested_array(params.at(0).get<std::size_t>()); });
   });
   // A hello reply without limits (an older broker): its default max_depth 64 holds,
   // so a result may nest 56 levels.
@@ -112,11 +102,11 @@ TEST_CASE("a result nested deeper than the broker accepts becomes a ResultTooDee
   broker.run(hello->identity, json::array({task("0000000000000001", "nest", {56})}));
   auto done = broker.expect("node.done");
   REQUIRE(done);
-  CHECK(first_result(*done).at("result") == nested(56));
+  CHECK(done->first_result().at("result") == nested_array(56));
   broker.run(hello->identity, json::array({task("0000000000000002", "nest", {57})}));
   done = broker.expect("node.done");
   REQUIRE(done);
-  CHECK(first_result(*done) == json{{"id", "0000000000000002"},
+  CHECK(done->first_result() == json{{"id", "0000000000000002"},
                                     {"attempt", 1},
                                     {"error", error_of("result nested deeper than 56 levels", "zerotask::ResultTooDeep")}});
 }
@@ -124,7 +114,7 @@ TEST_CASE("a result nested deeper than the broker accepts becomes a ResultTooDee
 TEST_CASE("the depth a result may have follows the max_depth of the broker's hello reply" * doctest::timeout(30)) {
   FakeBroker broker;
   RunningNode running(node_config(broker), [](Node& node) {
-    node.register_function("nest", [](const json& params) { return nested(params.at(0).get<std::size_t>()); });
+    node.register_function("nest", [](const json& params) { return nested_array(params.at(0).get<std::size_t>()); });
   });
   auto hello = broker.accept_hello("e1", 1000, json{{"max_depth", 512}, {"max_message_bytes", 16 << 20}});
   REQUIRE(hello);
@@ -193,7 +183,7 @@ TEST_CASE("a result too large for a node.done of its own becomes a ResultTooLarg
   auto done = broker.expect("node.done");
   REQUIRE(done);
   CHECK(done->bytes <= 2048);
-  CHECK(first_result(*done) ==
+  CHECK(done->first_result() ==
         json{{"id", "0000000000000001"},
              {"attempt", 1},
              {"error", error_of("result of 3002 bytes exceeds the broker's limit", "zerotask::ResultTooLarge")}});
@@ -201,7 +191,7 @@ TEST_CASE("a result too large for a node.done of its own becomes a ResultTooLarg
   broker.run(hello->identity, json::array({task("0000000000000002", "text", {10})}));
   done = broker.expect("node.done");
   REQUIRE(done);
-  CHECK(first_result(*done).at("result") == std::string(10, 'y'));
+  CHECK(done->first_result().at("result") == std::string(10, 'y'));
   CHECK(done->identity == hello->identity);
 }
 
@@ -217,7 +207,7 @@ TEST_CASE("a node.run larger than 16 MiB is run without dropping the connection"
   auto done = broker.expect("node.done", 10s);
   REQUIRE(done);
   CHECK(done->identity == hello->identity);
-  CHECK(first_result(*done).at("result") == kBytes);
+  CHECK(done->first_result().at("result") == kBytes);
   CHECK_FALSE(broker.backlog_has("node.hello"));
 }
 
@@ -302,7 +292,7 @@ TEST_CASE("a partial result over the broker's limits is dropped and the others s
     node.register_function("stream", [](const json&, TaskContext& context) {
       context.report_partial("first");
       context.report_partial(std::string(3000, 'x'));
-      context.report_partial(nested(9));
+      context.report_partial(nested_array(9));
       context.report_partial("last");
       return json("streamed");
     });
@@ -349,7 +339,7 @@ TEST_CASE("after a reconnect a busy worker is not offered, and node.pull gives i
   broker.run(again->identity, json::array({task("0000000000000002", "add", {1, 2})}));
   auto done = broker.expect("node.done");
   REQUIRE(done);
-  CHECK(first_result(*done).at("result") == 3);
+  CHECK(done->first_result().at("result") == 3);
   CHECK_FALSE(broker.backlog_has("node.pull"));
   gate.open();
   auto pull = broker.expect("node.pull");
@@ -358,7 +348,7 @@ TEST_CASE("after a reconnect a busy worker is not offered, and node.pull gives i
   CHECK(pull->params() == json{{"slots", 2}});
   done = broker.expect("node.done");
   REQUIRE(done);
-  CHECK(first_result(*done) == json{{"id", "0000000000000001"}, {"attempt", 1}, {"result", "held"}});
+  CHECK(done->first_result() == json{{"id", "0000000000000001"}, {"attempt", 1}, {"result", "held"}});
 }
 
 TEST_CASE("a node whose workers are all busy says hello again with no slots and pulls them back one by one" *

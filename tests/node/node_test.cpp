@@ -24,10 +24,6 @@ void with_add(Node& node) {
   node.register_function("add", add_numbers);
 }
 
-const json& first_result(const Received& done) {
-  return done.params().at("results").at(0);
-}
-
 // A node serving add and `hold`, which blocks until the gate opens.
 struct HoldingNode {
   explicit HoldingNode(FakeBroker& broker)
@@ -62,7 +58,7 @@ std::optional<Received> expect_done_of(FakeBroker& broker, const std::string& id
 bool round_trip(FakeBroker& broker, const std::string& identity) {
   broker.run(identity, json::array({task("00000000000000ff", "add", {0, 0})}));
   auto done = broker.expect("node.done");
-  return done && first_result(*done).at("id") == "00000000000000ff";
+  return done && done->first_result().at("id") == "00000000000000ff";
 }
 
 // Says hello (epoch e1), starts task `id` on `hold`, then publishes epoch e2 so the
@@ -179,7 +175,7 @@ TEST_CASE("an exception thrown by a function becomes task_failed with its messag
   broker.run(hello->identity, json::array({task("0000000000000002", "explode", json::array())}));
   auto done = broker.expect("node.done");
   REQUIRE(done);
-  const json& result = first_result(*done);
+  const json& result = done->first_result();
   CHECK(result.at("id") == "0000000000000002");
   CHECK_FALSE(result.contains("result"));
   CHECK(result.at("error") ==
@@ -194,8 +190,8 @@ TEST_CASE("a task for a function the node does not have fails with unknown_funct
   broker.run(hello->identity, json::array({task("0000000000000003", "resize", json::array())}));
   auto done = broker.expect("node.done");
   REQUIRE(done);
-  CHECK(first_result(*done).at("error").at("code") == rpc::kUnknownFunction);
-  CHECK(first_result(*done).at("error").at("message") == "this node has no function 'resize'");
+  CHECK(done->first_result().at("error").at("code") == rpc::kUnknownFunction);
+  CHECK(done->first_result().at("error").at("message") == "this node has no function 'resize'");
 }
 
 TEST_CASE("a task past its timeout_ms gets its stop token fired and ends with timed_out" * doctest::timeout(30)) {
@@ -260,7 +256,7 @@ TEST_CASE("progress reported by a function reaches the broker before the task's 
   gate.open();
   auto done = broker.expect("node.done");
   REQUIRE(done);
-  CHECK(first_result(*done).at("result") == "finished");
+  CHECK(done->first_result().at("result") == "finished");
 }
 
 TEST_CASE("results produced in the same loop turn travel in one node.done" * doctest::timeout(30)) {

@@ -1,5 +1,5 @@
 // Helpers shared by the test suites: endpoints that do not collide, waiting with a
-// deadline, and child processes that are always reaped.
+// deadline, child processes that are always reaped, and looking into their output.
 #pragma once
 
 #include <chrono>
@@ -18,6 +18,11 @@ std::string free_tcp_endpoint();
 inline int free_port() {
   std::string endpoint = free_tcp_endpoint();
   return std::stoi(endpoint.substr(endpoint.rfind(':') + 1));
+}
+
+// True when `part` occurs in `text`.
+inline bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
 }
 
 // Polls `condition` every few milliseconds until it is true or `timeout` passes.

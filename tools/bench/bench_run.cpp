@@ -14,6 +14,7 @@
 #include "client_latency.hpp"
 #include "cpu_placement.hpp"
 #include "deployment.hpp"
+#include "durations.hpp"
 #include "latency.hpp"
 #include "recovery.hpp"
 #include "scratch_directory.hpp"
@@ -204,10 +205,6 @@ void measure_load(const LoadTargets& load, const BenchOptions& options, Figures&
     figures.ref_p99_us = ref_latency.p99_us;
   }
   if (load.pipelined_reference) figures.ref_pipelined_throughput_tps = load.pipelined_reference->throughput_tps();
-}
-
-double seconds(std::chrono::nanoseconds elapsed) {
-  return std::chrono::duration<double>(elapsed).count();
 }
 
 // Chains, groups and chords beside as many plain tasks, all six runs in the same

@@ -3,15 +3,13 @@
 #include <limits>
 #include <stdexcept>
 
+#include "durations.hpp"
 #include "workload.hpp"
 
 namespace zerotask::bench {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-// How long a driver waits without any answer before it gives up.
-constexpr std::chrono::milliseconds kStallTimeout{30000};
 
 // Checks the answers to requests 0..count-1.
 class AnswerCheck {

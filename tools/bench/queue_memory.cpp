@@ -6,19 +6,18 @@
 #include <vector>
 
 #include "drivers.hpp"
+#include "durations.hpp"
 #include "proc_memory.hpp"
 #include "workload.hpp"
 
 namespace zerotask::bench {
 namespace {
 
-constexpr std::size_t kBatchSize = 1000;
 // Batches in flight. Kept small on purpose: request bytes waiting in the broker's
 // socket buffers would count in its peak but are not part of the queue.
 constexpr std::size_t kBatchWindow = 4;
 // Cancellations in flight (only for a broker somebody else runs).
 constexpr std::size_t kCancelWindow = 1000;
-constexpr std::chrono::milliseconds kAdminTimeout{30000};
 
 void require_unserved(RpcConnection& connection) {
   json functions = connection.call("broker.functions", nullptr, kAdminTimeout).value("functions", json::array());
@@ -53,13 +52,11 @@ QueueMemory measure_queue_memory(RpcConnection& connection, pid_t broker_pid, st
   memory.peak_reset = reset_peak_memory(broker_pid);
   memory.resident_before = read_process_memory(broker_pid).resident_bytes;
 
-  std::size_t batches = (tasks + kBatchSize - 1) / kBatchSize;
   std::vector<std::string> ids;
   if (cancel_afterwards) ids.reserve(tasks);
   std::size_t created = 0;
   run_pipelined(
-      connection, batches, kBatchWindow,
-      [&](std::uint64_t k) { return queue_batch(k, std::min(kBatchSize, tasks - k * kBatchSize)); },
+      connection, queue_batch_count(tasks), kBatchWindow, [&](std::uint64_t k) { return queue_batch_of(k, tasks); },
       [&](std::uint64_t, json& result) {
         const json& batch_ids = result.at("ids");
         created += batch_ids.size();

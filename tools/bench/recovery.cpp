@@ -7,6 +7,7 @@
 
 #include "deployment.hpp"
 #include "drivers.hpp"
+#include "durations.hpp"
 #include "rpc_connection.hpp"
 #include "workload.hpp"
 
@@ -15,23 +16,19 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-constexpr std::size_t kBatchSize = 1000;
 // Batches in flight while filling: enough to keep the broker's group commit fed.
 constexpr std::size_t kFillWindow = 8;
 // A broker that is stopped checkpoints its write-ahead log into the database first.
-constexpr std::chrono::milliseconds kStopGrace{120000};
+constexpr std::chrono::milliseconds kCheckpointGrace{120000};
 // How long a restarted broker may take to answer at all; far beyond the target, so
 // that a slow recovery is a figure rather than an error.
 constexpr std::chrono::milliseconds kRecoverTimeout{300000};
-constexpr std::chrono::milliseconds kProbeTimeout{500};
+constexpr std::chrono::milliseconds kRecoveryProbeTimeout{500};
 // Between attempts to connect to the restarted broker before it has bound: the
 // resolution of the figure.
 constexpr std::chrono::milliseconds kReconnectInterval{2};
-constexpr std::chrono::milliseconds kAdminTimeout{60000};
-
-double seconds(Clock::duration elapsed) {
-  return std::chrono::duration<double>(elapsed).count();
-}
+// broker.stats of a million recovered tasks.
+constexpr std::chrono::milliseconds kRecoveredStatsTimeout{60000};
 
 // The store file and the write-ahead log and journal files SQLite keeps beside it.
 std::uintmax_t store_size(const std::string& store_path) {
@@ -63,12 +60,10 @@ Recovery measure_recovery(zmq::context_t& context, const std::string& bin_dir, c
     Deployment filler = Deployment::start_zerotask(bin_dir, false, durable_setup(store_path, "normal", tasks));
     RpcConnection connection(context, filler.endpoint());
     filler.wait_zerotask_ready(connection, false);
-    std::size_t batches = (tasks + kBatchSize - 1) / kBatchSize;
     std::size_t created = 0;
     auto fill_start = Clock::now();
     run_pipelined(
-        connection, batches, kFillWindow,
-        [&](std::uint64_t k) { return queue_batch(k, std::min(kBatchSize, tasks - k * kBatchSize)); },
+        connection, queue_batch_count(tasks), kFillWindow, [&](std::uint64_t k) { return queue_batch_of(k, tasks); },
         [&](std::uint64_t, json& result) { created += result.at("ids").size(); });
     recovery.fill_seconds = seconds(Clock::now() - fill_start);
     if (created != tasks) {
@@ -76,7 +71,7 @@ Recovery measure_recovery(zmq::context_t& context, const std::string& bin_dir, c
                                " tasks for the recovery figure");
     }
     auto stop_start = Clock::now();
-    filler.stop(kStopGrace);
+    filler.stop(kCheckpointGrace);
     recovery.stop_seconds = seconds(Clock::now() - stop_start);
   }
   recovery.store_bytes = store_size(store_path);
@@ -88,7 +83,7 @@ Recovery measure_recovery(zmq::context_t& context, const std::string& bin_dir, c
   // Requests sent before the broker has bound wait in the socket and go out as soon
   // as it connects, so the first answer marks the moment it serves.
   RpcConnection connection(context, restarted.endpoint(), kReconnectInterval);
-  while (connection.request("broker.ping", nullptr, kProbeTimeout).is_null()) {
+  while (connection.request("broker.ping", nullptr, kRecoveryProbeTimeout).is_null()) {
     restarted.require_running();
     if (Clock::now() - start > kRecoverTimeout) {
       throw std::runtime_error("the broker restarted on " + store_path + " did not answer broker.ping within " +
@@ -97,7 +92,7 @@ Recovery measure_recovery(zmq::context_t& context, const std::string& bin_dir, c
   }
   recovery.recover_seconds = seconds(Clock::now() - start);
 
-  json stats = connection.call("broker.stats", nullptr, kAdminTimeout);
+  json stats = connection.call("broker.stats", nullptr, kRecoveredStatsTimeout);
   std::int64_t queued = stats.at("tasks").at("QUEUED").get<std::int64_t>();
   if (stats.value("store", "") != "sqlite" || queued != static_cast<std::int64_t>(tasks)) {
     throw std::runtime_error("the broker restarted on " + store_path + " holds " + std::to_string(queued) +

@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "drivers.hpp"
+#include "durations.hpp"
 #include "workload.hpp"
 
 namespace zerotask::bench {
@@ -12,7 +13,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 constexpr std::chrono::milliseconds kAnswerTimeout{120000};
-constexpr std::chrono::milliseconds kStallTimeout{30000};
 constexpr std::chrono::milliseconds kStatsPollInterval{1};
 
 double per_second(std::size_t count, std::chrono::nanoseconds elapsed) {

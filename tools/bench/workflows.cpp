@@ -6,6 +6,7 @@
 #include <string>
 
 #include "drivers.hpp"
+#include "durations.hpp"
 #include "workload.hpp"
 
 namespace zerotask::bench {
@@ -15,7 +16,6 @@ constexpr std::size_t kChainLength = 3;
 // A task.wait that comes back with its task not final fails the run: no task of
 // the figure takes anywhere near this long.
 constexpr std::uint64_t kWaitTimeoutMs = 60000;
-constexpr std::chrono::milliseconds kAdminTimeout{30000};
 
 // What task `index` of a unit of `run` must end with.
 std::int64_t expected_result(WorkflowRun run, std::size_t index, std::size_t group_size) {

@@ -1,5 +1,7 @@
 #include "workload.hpp"
 
+#include <algorithm>
+
 namespace zerotask::bench {
 namespace {
 
@@ -28,6 +30,14 @@ std::string queue_batch(std::uint64_t id, std::size_t count) {
     text += task;
   }
   return text + "]}}";
+}
+
+std::size_t queue_batch_count(std::size_t tasks) {
+  return (tasks + kQueueBatchTasks - 1) / kQueueBatchTasks;
+}
+
+std::string queue_batch_of(std::uint64_t k, std::size_t tasks) {
+  return queue_batch(k, std::min(kQueueBatchTasks, tasks - k * kQueueBatchTasks));
 }
 
 std::string cancel_task(std::uint64_t id, std::string_view task_id) {

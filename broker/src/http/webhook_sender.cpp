@@ -28,21 +28,6 @@ constexpr std::size_t kTakeLimit = 100;
 // After the broker refused a take (it is stopping), the next one waits this long.
 constexpr std::chrono::milliseconds kTakeRetry{1000};
 
-struct Delivery {
-  std::string id;
-  std::int64_t ended_at = 0;
-  std::string url;
-  WebhookUrl target;
-  std::string body;
-  int attempts = 0;  // POSTs made so far
-};
-
-struct Outcome {
-  std::string id;
-  std::int64_t ended_at = 0;
-  bool delivered = false;
-};
-
 std::string as_text(std::chrono::milliseconds wait) {
   return std::to_string(wait.count()) + " ms";
 }
@@ -75,6 +60,21 @@ class WebhookSender::Impl {
   }
 
  private:
+  struct Delivery {
+    std::string id;
+    std::int64_t ended_at = 0;
+    std::string url;
+    WebhookUrl target;
+    std::string body;
+    int attempts = 0;  // POSTs made so far
+  };
+
+  struct Outcome {
+    std::string id;
+    std::int64_t ended_at = 0;
+    bool delivered = false;
+  };
+
   // The coordinator: the thread of the DEALER.
   void coordinate();
   void serve();

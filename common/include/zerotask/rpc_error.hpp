@@ -30,6 +30,8 @@ class RpcError : public std::runtime_error {
 
 namespace params {
 
+// Throws RpcError(kInvalidParams, message).
+[[noreturn]] void invalid(const std::string& message);
 // The params as an object; null params count as an empty object.
 const json& object(const json& params);
 std::string required_string(const json& object, std::string_view key);
