@@ -112,6 +112,10 @@ TEST_CASE("tasks acknowledged by a broker on its SQLite store survive its SIGKIL
   }
 }
 
+// Only in the plain build: under the sanitizers the 40,000 tasks take a minute or more
+// (AddressSanitizer at -O0) and check no code of ours that the other tests do not,
+// since a PUB socket drops inside libzmq.
+#if !ZEROTASK_SANITIZED
 TEST_CASE("a subscriber that never reads its events does not stop the broker from serving" * doctest::timeout(90)) {
   SystemFixture system;
   system.start_broker();
@@ -132,15 +136,9 @@ TEST_CASE("a subscriber that never reads its events does not stop the broker fro
   bool drained = wait_until(
       [&] { return system.peer->call("broker.stats")["result"]["tasks"]["SUCCEEDED"] == kBatches * 1000; }, 60s);
   CHECK(drained);
-  // The dropped events do not pile up in the broker. Under AddressSanitizer (shadow
-  // memory, free-quarantine) and ThreadSanitizer (shadow memory, per-thread state)
-  // any process is far larger: the plain build is the one that checks the bound.
-#if ZEROTASK_SANITIZED
-  constexpr long kMostKib = 1024 * 1024;
-#else
-  constexpr long kMostKib = 200 * 1024;
-#endif
+  // The dropped events do not pile up in the broker.
   long rss = resident_kib(system.broker->pid());
   CHECK(rss > 0);
-  CHECK(rss < kMostKib);
+  CHECK(rss < 200 * 1024);
 }
+#endif
