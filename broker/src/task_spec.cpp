@@ -49,7 +49,7 @@ std::int64_t read_run_at(const json& spec, std::int64_t unix_now) {
   return 0;
 }
 
-void read_dependencies(const json& spec, std::size_t batch_size, TaskSpec& read) {
+void read_depends_on(const json& spec, std::size_t batch_size, TaskSpec& read) {
   auto list = spec.find("depends_on");
   if (list == spec.end() || list->is_null()) return;
   if (!list->is_array() || list->size() > kMaxDependencies) {
@@ -58,7 +58,8 @@ void read_dependencies(const json& spec, std::size_t batch_size, TaskSpec& read)
   for (const auto& entry : *list) {
     if (entry.is_string()) {
       auto id = parse_task_id(entry.get_ref<const std::string&>());
-      if (!id) params::invalid("depends_on: " + entry.get<std::string>() + " is not a task id (16 lowercase hex digits)");
+      if (!id)
+        params::invalid("depends_on: " + entry.get<std::string>() + " is not a task id (16 lowercase hex digits)");
       if (*id == 0) params::invalid("depends_on: no task " + entry.get<std::string>());  // ids start above 0
       if (std::find(read.task.depends_on.begin(), read.task.depends_on.end(), *id) != read.task.depends_on.end()) {
         params::invalid("depends_on names task " + entry.get<std::string>() + " twice");
@@ -76,7 +77,7 @@ void read_dependencies(const json& spec, std::size_t batch_size, TaskSpec& read)
       read.task.depends_on.push_back(0);
     } else {
       params::invalid(batch_size > 0 ? "depends_on entries must be task ids or indexes of entries of this batch"
-                             : "depends_on entries must be task ids");
+                                     : "depends_on entries must be task ids");
     }
   }
 }
@@ -100,7 +101,7 @@ void check_function_name(std::string_view name, std::string_view what) {
   check_name(name, what);
   if (rpc::is_reserved_method(name)) {
     params::invalid(std::string(what) + " '" + std::string(name) +
-            "' is in a reserved namespace (task., node., broker., schedule., limits., event., rpc.)");
+                    "' is in a reserved namespace (task., node., broker., schedule., limits., event., rpc.)");
   }
 }
 
@@ -139,7 +140,7 @@ TaskSpec read_task_spec(json& spec, std::size_t batch_size, std::int64_t unix_no
   }
   task.priority = static_cast<int>(params::integer(spec, "priority", 0, 0, kMaxPriority));
   task.run_at = read_run_at(spec, unix_now);
-  read_dependencies(spec, batch_size, read);
+  read_depends_on(spec, batch_size, read);
   task.on_dependency_failure =
       read_choice(spec, "on_dependency_failure", kDependencyFailureNames, DependencyFailure::Cancel);
   task.pass_results = read_choice(spec, "pass_results", kPassResultsNames, PassResults::None);
@@ -191,7 +192,8 @@ std::vector<std::size_t> creation_order(const std::vector<TaskSpec>& specs) {
   }
   if (order.size() < specs.size()) {
     auto in_cycle = std::find_if(waiting.begin(), waiting.end(), [](std::size_t count) { return count > 0; });
-    params::invalid("depends_on forms a cycle: tasks[" + std::to_string(in_cycle - waiting.begin()) + "] could never start");
+    params::invalid("depends_on forms a cycle: tasks[" + std::to_string(in_cycle - waiting.begin()) +
+                    "] could never start");
   }
   return order;
 }

@@ -1,6 +1,6 @@
 // ThreadSanitizer suppressions, compiled into every zerotask executable and test
-// of a -DZEROTASK_TSAN=ON build (common/CMakeLists.txt adds this file to each target
-// that links zerotask_common). libzmq is not instrumented, so TSan sees the memory
+// executable of a -DZEROTASK_TSAN=ON build (common/CMakeLists.txt adds this file to
+// each executable that links zerotask_common). libzmq is not instrumented, so TSan sees the memory
 // its threads touch through intercepted calls (recv, memcpy, free) but not the
 // lock-free hand-over between its threads and ours: every message would be reported
 // as a race. Over CURVE, libzmq's I/O thread decrypts each message with libsodium

@@ -25,7 +25,6 @@ inline NewTask task(std::string function, const json& params = json::array()) {
   return task;
 }
 
-// Task ids as text, so that a failed check shows them.
 // A task of `function` in `queue`.
 inline NewTask in_queue(std::string function, std::string queue, int priority = 0) {
   NewTask made = task(std::move(function));
@@ -44,6 +43,7 @@ inline int error_code_of(const std::function<void()>& call) {
   return 0;
 }
 
+// Task ids as text, so that a failed check shows them.
 inline std::string text(const std::vector<TaskId>& ids) {
   std::string out;
   for (TaskId id : ids) out += (out.empty() ? "" : " ") + format_task_id(id);

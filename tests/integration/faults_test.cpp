@@ -114,7 +114,7 @@ TEST_CASE("tasks acknowledged by a broker on its SQLite store survive its SIGKIL
 
 // Only in the plain build: under the sanitizers the 40,000 tasks take a minute or more
 // (AddressSanitizer at -O0) and check no code of ours that the other tests do not,
-// since a PUB socket drops inside libzmq.
+// since the broker's XPUB socket drops inside libzmq.
 #if !ZEROTASK_SANITIZED
 TEST_CASE("a subscriber that never reads its events does not stop the broker from serving" * doctest::timeout(90)) {
   SystemFixture system;

@@ -106,9 +106,10 @@ TEST_CASE("a result nested deeper than the broker accepts becomes a ResultTooDee
   broker.run(hello->identity, json::array({task("0000000000000002", "nest", {57})}));
   done = broker.expect("node.done");
   REQUIRE(done);
-  CHECK(done->first_result() == json{{"id", "0000000000000002"},
-                                    {"attempt", 1},
-                                    {"error", error_of("result nested deeper than 56 levels", "zerotask::ResultTooDeep")}});
+  CHECK(done->first_result() ==
+        json{{"id", "0000000000000002"},
+             {"attempt", 1},
+             {"error", error_of("result nested deeper than 56 levels", "zerotask::ResultTooDeep")}});
 }
 
 TEST_CASE("the depth a result may have follows the max_depth of the broker's hello reply" * doctest::timeout(30)) {
@@ -118,8 +119,8 @@ TEST_CASE("the depth a result may have follows the max_depth of the broker's hel
   });
   auto hello = broker.accept_hello("e1", 1000, json{{"max_depth", 512}, {"max_message_bytes", 16 << 20}});
   REQUIRE(hello);
-  broker.run(hello->identity, json::array({task("0000000000000001", "nest", {504}),
-                                           task("0000000000000002", "nest", {505})}));
+  broker.run(hello->identity,
+             json::array({task("0000000000000001", "nest", {504}), task("0000000000000002", "nest", {505})}));
   std::optional<json> deep_enough;
   std::optional<json> too_deep;
   while (!deep_enough || !too_deep) {
@@ -175,7 +176,8 @@ TEST_CASE("results are split over node.done messages of at most half the broker'
 TEST_CASE("a result too large for a node.done of its own becomes a ResultTooLarge error" * doctest::timeout(30)) {
   FakeBroker broker;
   RunningNode running(node_config(broker), [](Node& node) {
-    node.register_function("text", [](const json& params) { return std::string(params.at(0).get<std::size_t>(), 'y'); });
+    node.register_function("text",
+                           [](const json& params) { return std::string(params.at(0).get<std::size_t>(), 'y'); });
   });
   auto hello = broker.accept_hello("e1", 1000, json{{"max_depth", 64}, {"max_message_bytes", 4096}});
   REQUIRE(hello);
@@ -195,10 +197,11 @@ TEST_CASE("a result too large for a node.done of its own becomes a ResultTooLarg
   CHECK(done->identity == hello->identity);
 }
 
-TEST_CASE("a node.run larger than 16 MiB is run without dropping the connection" * doctest::timeout(30)) {
+TEST_CASE("a node.run larger than 16 MiB is run without dropping the connection" * doctest::timeout(60)) {
   FakeBroker broker;
   RunningNode running(node_config(broker, 2, 10s), [](Node& node) {
-    node.register_function("size", [](const json& params) { return params.at(0).get_ref<const std::string&>().size(); });
+    node.register_function("size",
+                           [](const json& params) { return params.at(0).get_ref<const std::string&>().size(); });
   });
   // Encoded before the hello, and heartbeats far apart: under the sanitizers, building
   // 20 MiB of JSON takes seconds the node would otherwise take for a dead broker.

@@ -56,7 +56,7 @@ QueueMemory measure_queue_memory(RpcConnection& connection, pid_t broker_pid, st
   if (cancel_afterwards) ids.reserve(tasks);
   std::size_t created = 0;
   run_pipelined(
-      connection, queue_batch_count(tasks), kBatchWindow, [&](std::uint64_t k) { return queue_batch_of(k, tasks); },
+      connection, queue_batch_count(tasks), kBatchWindow, [&](std::uint64_t k) { return queue_batch_number(k, tasks); },
       [&](std::uint64_t, json& result) {
         const json& batch_ids = result.at("ids");
         created += batch_ids.size();

@@ -63,7 +63,8 @@ Recovery measure_recovery(zmq::context_t& context, const std::string& bin_dir, c
     std::size_t created = 0;
     auto fill_start = Clock::now();
     run_pipelined(
-        connection, queue_batch_count(tasks), kFillWindow, [&](std::uint64_t k) { return queue_batch_of(k, tasks); },
+        connection, queue_batch_count(tasks), kFillWindow,
+        [&](std::uint64_t k) { return queue_batch_number(k, tasks); },
         [&](std::uint64_t, json& result) { created += result.at("ids").size(); });
     recovery.fill_seconds = seconds(Clock::now() - fill_start);
     if (created != tasks) {

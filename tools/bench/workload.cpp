@@ -36,8 +36,8 @@ std::size_t queue_batch_count(std::size_t tasks) {
   return (tasks + kQueueBatchTasks - 1) / kQueueBatchTasks;
 }
 
-std::string queue_batch_of(std::uint64_t k, std::size_t tasks) {
-  return queue_batch(k, std::min(kQueueBatchTasks, tasks - k * kQueueBatchTasks));
+std::string queue_batch_number(std::uint64_t k, std::size_t total_tasks) {
+  return queue_batch(k, std::min(kQueueBatchTasks, total_tasks - k * kQueueBatchTasks));
 }
 
 std::string cancel_task(std::uint64_t id, std::string_view task_id) {

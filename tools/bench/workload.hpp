@@ -28,10 +28,10 @@ std::string_view noop_notification();
 std::string queue_batch(std::uint64_t id, std::size_t count);
 
 // Queuing `tasks` tasks takes queue_batch_count(tasks) batches of kQueueBatchTasks
-// (the last one smaller); queue_batch_of(k, tasks) is batch k, with id k.
+// (the last one smaller); queue_batch_number(k, tasks) is batch k of them, with id k.
 inline constexpr std::size_t kQueueBatchTasks = 1000;
 std::size_t queue_batch_count(std::size_t tasks);
-std::string queue_batch_of(std::uint64_t k, std::size_t tasks);
+std::string queue_batch_number(std::uint64_t k, std::size_t total_tasks);
 
 // task.cancel of `task_id` with request id <id>.
 std::string cancel_task(std::uint64_t id, std::string_view task_id);

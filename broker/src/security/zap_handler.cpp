@@ -16,8 +16,8 @@ constexpr std::size_t kCurveKeyBytes = 32;
 // the mechanism's credentials (CURVE: the client's 32-byte public key).
 enum RequestFrame : std::size_t { kVersion, kRequestId, kDomain, kAddress, kRoutingId, kMechanism, kCredentials };
 
-void reply(zmq::socket_t& socket, const zmq::message_t& request_id, std::string_view status,
-           std::string_view status_text, std::string_view user_id) {
+void send_zap_reply(zmq::socket_t& socket, const zmq::message_t& request_id, std::string_view status,
+                    std::string_view status_text, std::string_view user_id) {
   socket.send(zmq::buffer(std::string_view("1.0")), zmq::send_flags::sndmore);
   socket.send(zmq::buffer(request_id.data(), request_id.size()), zmq::send_flags::sndmore);
   socket.send(zmq::buffer(status), zmq::send_flags::sndmore);
@@ -93,10 +93,10 @@ void ZapHandler::answer(zmq::socket_t& socket) {
   const zmq::message_t no_request_id;
   const zmq::message_t& request_id = frames.size() > kRequestId ? frames[kRequestId] : no_request_id;
   if (frames[kVersion].to_string_view() != "1.0")
-    return reply(socket, request_id, "400", "unsupported ZAP version", "");
+    return send_zap_reply(socket, request_id, "400", "unsupported ZAP version", "");
   if (frames.size() != kCredentials + 1 || frames[kMechanism].to_string_view() != "CURVE" ||
       frames[kCredentials].size() != kCurveKeyBytes) {
-    return reply(socket, request_id, "400", "the broker accepts CURVE only", "");
+    return send_zap_reply(socket, request_id, "400", "the broker accepts CURVE only", "");
   }
   std::string public_key = z85(frames[kCredentials]);
   const AccessKey* key = keys_.by_public_key(public_key);
@@ -107,9 +107,9 @@ void ZapHandler::answer(zmq::socket_t& socket) {
           "refused a connection from " + (address.empty() ? std::string("a local peer") : address) + ": its key " +
               public_key + " is not in the keys file (repeats from this key are not logged for a minute)");
     }
-    return reply(socket, request_id, "400", "unknown key", "");
+    return send_zap_reply(socket, request_id, "400", "unknown key", "");
   }
-  reply(socket, request_id, "200", "OK", key->name);
+  send_zap_reply(socket, request_id, "200", "OK", key->name);
 }
 
 }  // namespace zerotask::broker

@@ -157,7 +157,7 @@ void bind_update(sqlite::Statement& update, const TaskRecord& record) {
   update.bind(16, static_cast<std::int64_t>(record.id));
 }
 
-std::vector<TaskId> read_dependencies(const sqlite::Statement& statement, int index, TaskId id) {
+std::vector<TaskId> read_dependency_column(const sqlite::Statement& statement, int index, TaskId id) {
   std::vector<TaskId> ids;
   json list = read_json(statement, index, id);
   if (!list.is_array()) return ids;
@@ -275,7 +275,7 @@ void SqliteTaskStore::load() {
     if (!select.column_is_null(16)) record.idempotency_key = select.column_text(16);
     record.queue = select.column_text(17);
     record.priority = static_cast<int>(std::clamp<std::int64_t>(select.column_int(18), 0, kMaxPriority));
-    record.depends_on = read_dependencies(select, 19, record.id);
+    record.depends_on = read_dependency_column(select, 19, record.id);
     auto pass = select.column_int(20);
     record.pass_results = pass >= 0 && pass <= 2 ? static_cast<PassResults>(pass) : PassResults::None;
     set_flags(record, select.column_int(21));
