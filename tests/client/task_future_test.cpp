@@ -147,7 +147,7 @@ TEST_CASE("long polls that end before the task does are sent again" * doctest::t
   CHECK(future.result() == json(7));
 }
 
-TEST_CASE("five thousand futures from several threads complete over one client" * doctest::timeout(30)) {
+TEST_CASE("five thousand futures from several threads complete over one client" * doctest::timeout(60)) {
   FakeBroker broker;
   broker.hold("work");
   broker.cap_waits(500ms);
