@@ -36,10 +36,10 @@ void log(LogLevel level, std::string_view component, std::string_view message) {
   gmtime_r(&seconds, &utc);
   char stamp[32];
   std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &utc);
+  const std::string_view name = kLevelNames[static_cast<int>(level)];
   std::lock_guard lock(g_write_mutex);
-  std::fprintf(stderr, "%s.%03dZ %-5.*s %.*s: %.*s\n", stamp, static_cast<int>(millis),
-               static_cast<int>(kLevelNames[static_cast<int>(level)].size()), kLevelNames[static_cast<int>(level)].data(),
-               static_cast<int>(component.size()), component.data(), static_cast<int>(message.size()),
+  std::fprintf(stderr, "%s.%03dZ %-5.*s %.*s: %.*s\n", stamp, static_cast<int>(millis), static_cast<int>(name.size()),
+               name.data(), static_cast<int>(component.size()), component.data(), static_cast<int>(message.size()),
                message.data());
 }
 
